@@ -1,0 +1,120 @@
+#include "common/cpu_features.h"
+
+#include <cpuid.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace ik {
+namespace {
+
+std::uint64_t read_xcr0() {
+  std::uint32_t eax, edx;
+  // xgetbv with ECX = 0; only legal when CPUID.1:ECX.OSXSAVE[bit 27] is set (checked by caller).
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<std::uint64_t>(edx) << 32) | eax;
+}
+
+CpuFeatures detect() {
+  CpuFeatures f;
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  const bool osxsave = c & (1u << 27);
+  const bool cpu_avx = c & (1u << 28);
+  f.fma = c & (1u << 12);
+  f.f16c = c & (1u << 29);
+  if (osxsave && cpu_avx) {
+    std::uint64_t xcr0 = read_xcr0();
+    f.os_avx = (xcr0 & 0x6) == 0x6;
+    f.os_avx512 = f.os_avx && (xcr0 & 0xE0) == 0xE0;
+  }
+  if (__get_cpuid_max(0, nullptr) >= 7) {
+    __cpuid_count(7, 0, a, b, c, d);
+    f.avx2 = b & (1u << 5);
+    f.avx512f = b & (1u << 16);
+    f.avx512dq = b & (1u << 17);
+    f.avx512bw = b & (1u << 30);
+    f.avx512vl = b & (1u << 31);
+    f.avx512vnni = c & (1u << 11);
+    f.avx512vpopcntdq = c & (1u << 14);
+    __cpuid_count(7, 1, a, b, c, d);
+    f.avxvnni = a & (1u << 4);
+    f.avx512bf16 = a & (1u << 5);
+  }
+  // Without OS support for the state, the instructions fault: report them as absent.
+  if (!f.os_avx) f.avx2 = f.fma = f.f16c = f.avxvnni = false;
+  if (!f.os_avx512)
+    f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512vnni = f.avx512bf16 =
+        f.avx512vpopcntdq = false;
+  return f;
+}
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures features = detect();
+  return features;
+}
+
+std::string cpu_features_string() {
+  const CpuFeatures& f = cpu_features();
+  std::ostringstream os;
+  auto put = [&](const char* name, bool on) { if (on) os << ' ' << name; };
+  os << "cpu:";
+  put("os-avx", f.os_avx);
+  put("os-avx512", f.os_avx512);
+  put("avx2", f.avx2);
+  put("fma", f.fma);
+  put("f16c", f.f16c);
+  put("avx512f", f.avx512f);
+  put("avx512bw", f.avx512bw);
+  put("avx512vl", f.avx512vl);
+  put("avx512dq", f.avx512dq);
+  put("avx512vnni", f.avx512vnni);
+  put("avx512bf16", f.avx512bf16);
+  put("avx512vpopcntdq", f.avx512vpopcntdq);
+  put("avxvnni", f.avxvnni);
+  return os.str();
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return "scalar";
+    case Isa::avx2: return "avx2";
+    case Isa::avx512: return "avx512";
+  }
+  return "?";
+}
+
+bool isa_supported(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return true;
+    case Isa::avx2: return cpu_features().has_avx2_path();
+    case Isa::avx512: return cpu_features().has_avx512_path();
+  }
+  return false;
+}
+
+Isa parse_isa(const std::string& name, const char* what) {
+  if (name == "scalar") return Isa::scalar;
+  if (name == "avx2") return Isa::avx2;
+  if (name == "avx512") return Isa::avx512;
+  detail::throw_error("ik::parse_isa", what, " = '", name, "' is not one of scalar, avx2, avx512");
+}
+
+Isa selected_isa() {
+  if (const char* forced = std::getenv("IK_ISA"); forced && *forced) {
+    Isa isa = parse_isa(forced);
+    IK_REQUIRE(isa_supported(isa), "ik::selected_isa", "IK_ISA = ", forced,
+               " but this CPU/OS cannot run it (", cpu_features_string(), ")");
+    return isa;
+  }
+  if (isa_supported(Isa::avx512)) return Isa::avx512;
+  if (isa_supported(Isa::avx2)) return Isa::avx2;
+  return Isa::scalar;
+}
+
+}  // namespace ik

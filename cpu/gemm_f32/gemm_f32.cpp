@@ -1,0 +1,370 @@
+// The sgemm entry points: argument validation, layout normalization, packing, the BLIS loop
+// nest around the microkernels, and OpenMP work distribution. See gemm_f32.h for the contract
+// and the picture of the packed panels.
+#include "cpu/gemm_f32/gemm_f32.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "common/error.h"
+#include "cpu/gemm_f32/sgemm_internal.h"
+
+namespace ik::cpu {
+
+// ---------------------------------------------------------------------------------------------
+// Registry and dispatch
+// ---------------------------------------------------------------------------------------------
+
+const std::vector<SgemmKernel>& sgemm_kernels() {
+  static const std::vector<SgemmKernel> kernels = {
+      detail::make_sgemm_kernel_scalar(),
+      detail::make_sgemm_kernel_avx2(),
+      detail::make_sgemm_kernel_avx512(),
+  };
+  return kernels;
+}
+
+const SgemmKernel& sgemm_kernel_for(Isa isa) {
+  IK_REQUIRE(isa_supported(isa), "ik::cpu::sgemm_kernel_for", "isa = ", isa_name(isa),
+             " is not supported by this CPU/OS (", cpu_features_string(), ")");
+  for (const SgemmKernel& k : sgemm_kernels())
+    if (k.isa == isa) return k;
+  ik::detail::throw_error("ik::cpu::sgemm_kernel_for", "no sgemm kernel for isa = ", isa_name(isa));
+}
+
+const SgemmKernel& sgemm_selected_kernel() { return sgemm_kernel_for(selected_isa()); }
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks shared by the entry points
+// ---------------------------------------------------------------------------------------------
+
+struct Span {
+  std::uintptr_t begin, end;  // [begin, end) in bytes
+};
+// The bytes a rows x cols row-major matrix with leading dimension ld touches.
+Span span_of(const float* p, index_t rows, index_t cols, index_t ld) {
+  auto b = reinterpret_cast<std::uintptr_t>(p);
+  if (rows <= 0 || cols <= 0) return {b, b};
+  return {b, b + static_cast<std::uintptr_t>(((rows - 1) * ld + cols) * sizeof(float))};
+}
+bool overlaps(Span x, Span y) { return x.begin < y.end && y.begin < x.end; }
+
+int resolve_threads(const char* where, const GemmOptions& opt) {
+  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
+  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
+}
+
+const SgemmKernel& resolve_kernel(const char* where, const GemmOptions& opt) {
+  if (!opt.kernel) return sgemm_selected_kernel();
+  IK_REQUIRE(isa_supported(opt.kernel->isa), where, "options.kernel = ", opt.kernel->name,
+             " needs ", isa_name(opt.kernel->isa), ", which this CPU/OS cannot run");
+  return *opt.kernel;
+}
+
+// Fewer threads for small problems: a parallel region costs a few microseconds, which is the
+// whole run time of a 64^3 GEMM. Each thread gets at least ~4 MFLOP (about 40 us at 100 GFLOP/s).
+int threads_for(int max_threads, index_t M, index_t N, index_t K) {
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  const int useful = static_cast<int>(std::min<double>(max_threads, std::max(1.0, flops / 4e6)));
+  return std::max(1, useful);
+}
+
+// C = beta * C over rows x cols (beta == 0 writes zeros without reading: C may hold NaN).
+void scale_c(index_t rows, index_t cols, float beta, float* C, index_t ldc) {
+  for (index_t i = 0; i < rows; ++i) {
+    float* ci = C + i * ldc;
+    if (beta == 0.0f)
+      std::fill(ci, ci + cols, 0.0f);
+    else if (beta != 1.0f)
+      for (index_t j = 0; j < cols; ++j) ci[j] *= beta;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing
+// ---------------------------------------------------------------------------------------------
+
+// A row-major matrix, possibly transposed on read: op(X)(r, c).
+struct Operand {
+  const float* data;
+  index_t ld;
+  bool trans;
+  float at(index_t r, index_t c) const { return trans ? data[c * ld + r] : data[r * ld + c]; }
+};
+
+// Pack op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row micro-panels, each k-major with stride m
+// (m = MR except the last panel): dst[panel][p][i].
+void pack_a(const Operand& A, index_t i0, index_t mc, index_t p0, index_t kc, int mr, float* dst) {
+  for (index_t ir = 0; ir < mc; ir += mr) {
+    const index_t m = std::min<index_t>(mr, mc - ir);
+    if (!A.trans) {
+      // Write the panel in order, reading the m rows of A as m sequential streams: each line
+      // read from a row serves 16 consecutive k, and the stores are contiguous.
+      const float* src = A.data + (i0 + ir) * A.ld + p0;
+      for (index_t p = 0; p < kc; ++p)
+        for (index_t i = 0; i < m; ++i) dst[p * m + i] = src[i * A.ld + p];
+    } else {
+      // op(A) = A^T: a k-row of the panel is contiguous in the stored matrix.
+      for (index_t p = 0; p < kc; ++p) {
+        const float* src = A.data + (p0 + p) * A.ld + i0 + ir;
+        for (index_t i = 0; i < m; ++i) dst[p * m + i] = src[i];
+      }
+    }
+    dst += m * kc;
+  }
+}
+
+// Pack NR-column micro-panel `panel` of op(B)[p0 : p0+kc, j0 : j0+nc] into dst[p][j], columns
+// past nc zero-filled so the microkernel can always run full width.
+void pack_b_panel(const Operand& B, index_t p0, index_t kc, index_t j0, index_t nc, int nr,
+                  index_t panel, float* dst) {
+  const index_t jj = panel * nr;
+  const index_t n = std::min<index_t>(nr, nc - jj);
+  if (!B.trans) {
+    for (index_t p = 0; p < kc; ++p) {
+      const float* src = B.data + (p0 + p) * B.ld + j0 + jj;
+      float* d = dst + p * nr;
+      std::memcpy(d, src, static_cast<std::size_t>(n) * sizeof(float));
+      std::fill(d + n, d + nr, 0.0f);
+    }
+  } else {
+    // op(B) = B^T, B stored N x K ([out][in] weights): column j of op(B) is row j of B.
+    for (index_t j = 0; j < n; ++j) {
+      const float* src = B.data + (j0 + jj + j) * B.ld + p0;
+      for (index_t p = 0; p < kc; ++p) dst[p * nr + j] = src[p];
+    }
+    for (index_t p = 0; p < kc; ++p) std::fill(dst + p * nr + n, dst + (p + 1) * nr, 0.0f);
+  }
+}
+
+index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
+
+// Per-thread packed-A buffer, reused across calls (no allocation in the steady state).
+float* thread_a_buffer(std::size_t count) {
+  thread_local AlignedBuffer<float> buf;
+  buf.ensure(count);
+  return buf.data();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The macro-kernel loop over one packed B block (kc x nc) for all of M, shared by the
+// pack-on-the-fly and the pre-packed paths.
+// ---------------------------------------------------------------------------------------------
+
+struct BlockArgs {
+  const SgemmKernel* kern;
+  const Operand* A;
+  index_t M, kc, p0;      // rows of C, depth of this block, its k offset into op(A)
+  index_t nc;             // columns in this B block
+  const float* bpack;     // [panel][p][NR]
+  float* C;               // C + column offset of this block
+  index_t ldc;
+  float alpha, beta;      // beta already 1 for every k block after the first
+};
+
+// Split the (ic block x jr panel) space into work items for `nthreads` threads. With many row
+// blocks each thread owns whole row blocks (its packed A is private); with few (skinny M, the
+// inference case) the NR panels are split too, and threads sharing a row block each pack it.
+// Items are assigned contiguously in row-block-major order so a thread repacks A only when its
+// row block changes. The split never changes what any C element is computed from, or in which
+// order, so results are bitwise independent of the thread count.
+void run_block(const BlockArgs& args, int tid, int nthreads) {
+  const SgemmKernel& kern = *args.kern;
+  const index_t mc_blocks = (args.M + kern.mc - 1) / kern.mc;
+  const index_t panels = (args.nc + kern.nr - 1) / kern.nr;
+  const index_t chunks = std::min<index_t>(panels, std::max<index_t>(1, (nthreads + mc_blocks - 1) / mc_blocks));
+  const index_t items = mc_blocks * chunks;
+  const index_t first = items * tid / nthreads, last = items * (tid + 1) / nthreads;
+
+  float* apack = thread_a_buffer(static_cast<std::size_t>(kern.mc) * static_cast<std::size_t>(args.kc));
+  index_t packed_block = -1;
+  for (index_t item = first; item < last; ++item) {
+    const index_t ib = item / chunks, chunk = item % chunks;
+    const index_t i0 = ib * kern.mc, mc = std::min<index_t>(kern.mc, args.M - i0);
+    if (ib != packed_block) {
+      pack_a(*args.A, i0, mc, args.p0, args.kc, kern.mr, apack);
+      packed_block = ib;
+    }
+    const index_t jp_begin = panels * chunk / chunks, jp_end = panels * (chunk + 1) / chunks;
+    // ir outer, jr inner: the A micro-panel (MR x KC) stays in L1 across all the B micro-panels
+    // of this chunk, which stream from the L2-resident B block (the kernels prefetch them).
+    // The BLIS order (jr outer, B micro-panel in L1) thrashed L1 with NR = 32: a 32 KiB B
+    // micro-panel plus the streaming A panel do not fit a 32-48 KiB L1.
+    for (index_t ir = 0; ir < mc; ir += kern.mr) {
+      const int m = static_cast<int>(std::min<index_t>(kern.mr, mc - ir));
+      const float* apanel = apack + ir * args.kc;
+      float* crow = args.C + (i0 + ir) * args.ldc;
+      for (index_t jp = jp_begin; jp < jp_end; ++jp) {
+        const int n = static_cast<int>(std::min<index_t>(kern.nr, args.nc - jp * kern.nr));
+        kern.ukernel[m - 1](args.kc, apanel, args.bpack + jp * args.kc * kern.nr, crow + jp * kern.nr,
+                            args.ldc, n, args.alpha, args.beta);
+      }
+    }
+  }
+}
+
+// Row-major core: C = alpha * op(A) * op(B) + beta * C, all arguments validated.
+void sgemm_row_major(bool transa, bool transb, index_t M, index_t N, index_t K, float alpha,
+                     const float* A, index_t lda, const float* B, index_t ldb, float beta, float* C,
+                     index_t ldc, const SgemmKernel& kern, int max_threads) {
+  if (M == 0 || N == 0) return;
+  if (K == 0 || alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  const Operand opA{A, lda, transa}, opB{B, ldb, transb};
+  const int nthreads = threads_for(max_threads, M, N, K);
+
+  // The packed B block is shared by all threads; it lives in the calling thread's cache.
+  thread_local AlignedBuffer<float> bbuf;
+  bbuf.ensure(static_cast<std::size_t>(kern.kc) * static_cast<std::size_t>(round_up(std::min<index_t>(N, kern.nc), kern.nr)));
+  float* bpack = bbuf.data();
+
+#pragma omp parallel num_threads(nthreads)
+  {
+    const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    for (index_t j0 = 0; j0 < N; j0 += kern.nc) {
+      const index_t nc = std::min<index_t>(kern.nc, N - j0);
+      const index_t panels = (nc + kern.nr - 1) / kern.nr;
+      for (index_t p0 = 0; p0 < K; p0 += kern.kc) {
+        const index_t kc = std::min<index_t>(kern.kc, K - p0);
+        // Everyone is done reading the previous B block before it is overwritten.
+#pragma omp barrier
+#pragma omp for schedule(static)
+        for (index_t jp = 0; jp < panels; ++jp)
+          pack_b_panel(opB, p0, kc, j0, nc, kern.nr, jp, bpack + jp * kc * kern.nr);
+        // (implicit barrier of omp for: the block is complete)
+        BlockArgs args{&kern, &opA, M, kc, p0, nc, bpack, C + j0, ldc, alpha, p0 == 0 ? beta : 1.0f};
+        run_block(args, tid, nt);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Public entry points
+// ---------------------------------------------------------------------------------------------
+
+void sgemm(Layout layout, Trans transa, Trans transb, index_t M, index_t N, index_t K, float alpha,
+           const float* A, index_t lda, const float* B, index_t ldb, float beta, float* C,
+           index_t ldc, const GemmOptions& options) {
+  constexpr const char* where = "ik::cpu::sgemm";
+  IK_REQUIRE(M >= 0, where, "M = ", M, " must be >= 0");
+  IK_REQUIRE(N >= 0, where, "N = ", N, " must be >= 0");
+  IK_REQUIRE(K >= 0, where, "K = ", K, " must be >= 0");
+  const bool ta = transa == Trans::yes, tb = transb == Trans::yes;
+  const bool row = layout == Layout::row_major;
+  // Stored shapes (rows x cols as laid out in memory, rows being the ld-strided dimension).
+  const index_t a_rows = row ? (ta ? K : M) : (ta ? M : K), a_cols = row ? (ta ? M : K) : (ta ? K : M);
+  const index_t b_rows = row ? (tb ? N : K) : (tb ? K : N), b_cols = row ? (tb ? K : N) : (tb ? N : K);
+  const index_t c_rows = row ? M : N, c_cols = row ? N : M;
+  IK_REQUIRE(lda >= std::max<index_t>(1, a_cols), where, "lda = ", lda, " < ", std::max<index_t>(1, a_cols),
+             " (the stored row length of A)");
+  IK_REQUIRE(ldb >= std::max<index_t>(1, b_cols), where, "ldb = ", ldb, " < ", std::max<index_t>(1, b_cols),
+             " (the stored row length of B)");
+  IK_REQUIRE(ldc >= std::max<index_t>(1, c_cols), where, "ldc = ", ldc, " < ", std::max<index_t>(1, c_cols),
+             " (the stored row length of C)");
+  const bool needs_ab = M > 0 && N > 0 && K > 0 && alpha != 0.0f;
+  IK_REQUIRE(A || !needs_ab, where, "A is null with M = ", M, ", K = ", K);
+  IK_REQUIRE(B || !needs_ab, where, "B is null with K = ", K, ", N = ", N);
+  IK_REQUIRE(C || M == 0 || N == 0, where, "C is null with M = ", M, ", N = ", N);
+  if (needs_ab) {
+    const Span c = span_of(C, c_rows, c_cols, ldc);
+    IK_REQUIRE(!overlaps(c, span_of(A, a_rows, a_cols, lda)), where, "C overlaps A (output aliasing an input)");
+    IK_REQUIRE(!overlaps(c, span_of(B, b_rows, b_cols, ldb)), where, "C overlaps B (output aliasing an input)");
+  }
+  const int threads = resolve_threads(where, options);
+  const SgemmKernel& kern = resolve_kernel(where, options);
+
+  if (row) {
+    sgemm_row_major(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, kern, threads);
+  } else {
+    // Column-major C is row-major C^T, and C^T = op(B)^T op(A)^T: swap the operands and M, N.
+    sgemm_row_major(tb, ta, N, M, K, alpha, B, ldb, A, lda, beta, C, ldc, kern, threads);
+  }
+}
+
+PackedB sgemm_pack_b(Trans transb, index_t K, index_t N, const float* B, index_t ldb,
+                     const GemmOptions& options) {
+  constexpr const char* where = "ik::cpu::sgemm_pack_b";
+  IK_REQUIRE(K >= 1, where, "K = ", K, " must be >= 1");
+  IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
+  const bool tb = transb == Trans::yes;
+  const index_t row_len = tb ? K : N;
+  IK_REQUIRE(ldb >= row_len, where, "ldb = ", ldb, " < ", row_len, " (the stored row length of B)");
+  IK_REQUIRE(B != nullptr, where, "B is null");
+  const int threads = resolve_threads(where, options);
+  const SgemmKernel& kern = resolve_kernel(where, options);
+
+  PackedB packed;
+  packed.k_ = K;
+  packed.n_ = N;
+  packed.kernel_ = &kern;
+  const index_t n_padded = round_up(N, kern.nr);
+  packed.data_.reset(static_cast<std::size_t>(K) * static_cast<std::size_t>(n_padded));
+  const Operand opB{B, ldb, tb};
+  const index_t panels = n_padded / kern.nr;
+  const index_t kblocks = (K + kern.kc - 1) / kern.kc;
+  float* base = packed.data_.data();
+  // Layout [k block][panel][p][NR]: the k block starting at p0 sits at offset p0 * n_padded.
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
+  for (index_t kb = 0; kb < kblocks; ++kb)
+    for (index_t jp = 0; jp < panels; ++jp) {
+      const index_t p0 = kb * kern.kc, kc = std::min<index_t>(kern.kc, K - p0);
+      pack_b_panel(opB, p0, kc, 0, N, kern.nr, jp, base + p0 * n_padded + jp * kc * kern.nr);
+    }
+  return packed;
+}
+
+void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
+                  const PackedB& B, float beta, float* C, index_t ldc, const GemmOptions& options) {
+  constexpr const char* where = "ik::cpu::sgemm_packed";
+  IK_REQUIRE(!B.empty(), where, "B is an empty PackedB (not produced by sgemm_pack_b)");
+  IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
+  IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
+  IK_REQUIRE(K == B.K(), where, "K = ", K, " but the packed B has K = ", B.K());
+  IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
+  IK_REQUIRE(ldc >= N, where, "ldc = ", ldc, " < N = ", N);
+  IK_REQUIRE(A != nullptr, where, "A is null");
+  IK_REQUIRE(C != nullptr, where, "C is null");
+  IK_REQUIRE(!overlaps(span_of(C, M, N, ldc), span_of(A, M, K, lda)), where,
+             "C overlaps A (output aliasing an input)");
+  IK_REQUIRE(options.kernel == nullptr || options.kernel == &B.kernel(), where, "options.kernel = ",
+             options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
+  const int max_threads = resolve_threads(where, options);
+  const SgemmKernel& kern = B.kernel();
+  IK_REQUIRE(isa_supported(kern.isa), where, "B was packed for ", kern.name, ", which this CPU cannot run");
+  if (alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+
+  const Operand opA{A, lda, false};
+  const index_t n_padded = round_up(N, kern.nr);
+  const int nthreads = threads_for(max_threads, M, N, K);
+#pragma omp parallel num_threads(nthreads)
+  {
+    const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    // The same jc / pc blocking as the pack-on-the-fly path, so the B block in use (KC x NC)
+    // stays in L2: the panels of columns [j0, j0 + nc) are contiguous inside each k block.
+    // No barrier between blocks: each thread owns the same C elements in every block.
+    for (index_t j0 = 0; j0 < N; j0 += kern.nc) {
+      const index_t nc = std::min<index_t>(kern.nc, N - j0);
+      for (index_t p0 = 0; p0 < K; p0 += kern.kc) {
+        const index_t kc = std::min<index_t>(kern.kc, K - p0);
+        const float* bblock = B.data_.data() + p0 * n_padded + (j0 / kern.nr) * kc * kern.nr;
+        BlockArgs args{&kern, &opA, M, kc, p0, nc, bblock, C + j0, ldc, alpha, p0 == 0 ? beta : 1.0f};
+        run_block(args, tid, nt);
+      }
+    }
+  }
+}
+
+}  // namespace ik::cpu

@@ -1,0 +1,125 @@
+// fp32 GEMM: the baseline every technique in this project is measured against.
+//
+//   C = alpha * op(A) * op(B) + beta * C,   op(A): M x K,  op(B): K x N,  C: M x N
+//
+// Full BLAS semantics: row- or column-major storage, transposes, alpha, beta. beta == 0 never
+// reads C (C may hold NaN or garbage), as the reference BLAS specifies. M, N or K == 0 is a
+// quick return (K == 0 scales C by beta). An output that overlaps an input is rejected.
+//
+// Technique (BLIS, Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
+// Functionality", ACM TOMS 2015; Goto & van de Geijn 2008): five loops around a register-blocked
+// microkernel. B is packed into KC x NR micro-panels, A into MR x KC micro-panels, so that the
+// microkernel streams both with unit stride while an MR x NR block of C stays in registers:
+//
+//   for jc in N step NC:                    B block  KC x NC  -> L3 (shared by threads)
+//     for pc in K step KC:   pack B
+//       for ic in M step MC: pack A         A block  MC x KC  -> L2 (per thread)
+//         for jr in NC step NR:             B micro-panel KC x NR  -> L1
+//           for ir in MC step MR:           microkernel: C[MR x NR] += A[MR x KC] * B[KC x NR]
+//
+// Packed layouts (k runs down, each line is one k; zero padded past the matrix edge):
+//
+//   A micro-panel (m <= MR rows)          B micro-panel (NR columns, padded with zeros)
+//     k=0: a[0][0] a[1][0] .. a[m-1][0]     k=0: b[0][0] b[0][1] .. b[0][NR-1]
+//     k=1: a[0][1] a[1][1] .. a[m-1][1]     k=1: b[1][0] b[1][1] .. b[1][NR-1]
+//     ...                                   ...
+//
+// Weights: in inference B is the weight (K x N, or its transpose N x K = [out][in], the layout
+// of a PyTorch Linear). sgemm_pack_b packs it once; sgemm_packed runs with activations A
+// (M x K, row-major) and never repacks, as oneDNN and FBGEMM do with pre-packed weights.
+//
+// Variants (the registry below): scalar (portable C++), AVX2+FMA 6x16, AVX-512 14x32.
+// Dispatch picks the best one this CPU runs; IK_ISA=scalar|avx2|avx512 forces one.
+// Threads: OpenMP over blocks of C; the result does not depend on the thread count (each C
+// element is accumulated by one thread in the same k order).
+//
+// Test:  make test ARGS='-tc=*sgemm*'      Bench: make bench FILTER=gemm_f32
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/aligned_buffer.h"
+#include "common/cpu_features.h"
+#include "common/matrix.h"
+
+namespace ik::cpu {
+
+enum class Layout { row_major, col_major };
+enum class Trans { no, yes };
+
+// Microkernel contract: C[m x n] = alpha * (Apanel * Bpanel) + beta * C for one micro-tile.
+//   a: packed A micro-panel with row stride m (a[k*m + i]); b: packed B micro-panel with row
+//   stride NR (b[k*NR + j]); k >= 1; 1 <= n <= NR. beta == 0 must not read C.
+//   Rows are fixed by the function (one instantiation per m = 1..MR).
+using SgemmMicrokernel = void (*)(index_t k, const float* a, const float* b, float* c, index_t ldc,
+                                  int n, float alpha, float beta);
+
+struct SgemmKernel {
+  const char* name;  // e.g. "sgemm_14x32_avx512"
+  Isa isa;
+  int mr, nr;        // register tile
+  int mc, kc, nc;    // cache blocks (multiples of mr / nr)
+  // ukernel[m - 1] computes m rows, m = 1..mr.
+  std::vector<SgemmMicrokernel> ukernel;
+};
+
+// The registry: every variant compiled into the library, best last. Tests and benchmarks loop
+// over it; a variant whose ISA this CPU lacks is listed but must be skipped (isa_supported).
+const std::vector<SgemmKernel>& sgemm_kernels();
+// The variant dispatch would use now (honours IK_ISA).
+const SgemmKernel& sgemm_selected_kernel();
+// The variant for a given ISA (throws ik::Error if the CPU cannot run it).
+const SgemmKernel& sgemm_kernel_for(Isa isa);
+
+struct GemmOptions {
+  int threads = 0;                       // 0: omp_get_max_threads()
+  const SgemmKernel* kernel = nullptr;   // nullptr: sgemm_selected_kernel()
+};
+
+void sgemm(Layout layout, Trans transa, Trans transb, index_t M, index_t N, index_t K, float alpha,
+           const float* A, index_t lda, const float* B, index_t ldb, float beta, float* C,
+           index_t ldc, const GemmOptions& options = {});
+
+// Weights packed once for one kernel variant. Movable, not copyable.
+class PackedB {
+ public:
+  PackedB() = default;
+  index_t K() const { return k_; }
+  index_t N() const { return n_; }
+  const SgemmKernel& kernel() const { return *kernel_; }
+  std::size_t bytes() const { return data_.size() * sizeof(float); }
+  bool empty() const { return kernel_ == nullptr; }
+
+ private:
+  friend PackedB sgemm_pack_b(Trans, index_t, index_t, const float*, index_t, const GemmOptions&);
+  friend void sgemm_packed(index_t, index_t, index_t, float, const float*, index_t, const PackedB&,
+                           float, float*, index_t, const GemmOptions&);
+  index_t k_ = 0, n_ = 0;
+  const SgemmKernel* kernel_ = nullptr;
+  AlignedBuffer<float> data_;  // [pc block][NR panel][k][NR]
+};
+
+// Pack the weight B once. transb = no: B is K x N row-major (ldb >= N); transb = yes: B is
+// stored N x K row-major (ldb >= K), i.e. op(B) = B^T. K, N >= 1.
+PackedB sgemm_pack_b(Trans transb, index_t K, index_t N, const float* B, index_t ldb,
+                     const GemmOptions& options = {});
+
+// C[M x N] = alpha * A[M x K] * B + beta * C with row-major A (lda >= K) and C (ldc >= N).
+// M >= 1; K and N must equal the packed B's. The kernel is the one B was packed for.
+void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
+                  const PackedB& B, float beta, float* C, index_t ldc, const GemmOptions& options = {});
+
+// The ladder, for people studying how the speed is won (each is tested and benchmarked):
+//   naive:   the textbook i-j-k triple loop, dot products down columns of B (strided loads);
+//   blocked: i-k-j order with cache blocking, the inner loop a unit-stride axpy the compiler
+//            vectorizes; no packing, no register tile;
+//   the packed + microkernel sgemm above is the third step.
+// Row-major, no transposes; same argument checks and beta semantics as sgemm.
+void sgemm_naive(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
+                 const float* B, index_t ldb, float beta, float* C, index_t ldc);
+void sgemm_blocked(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
+                   const float* B, index_t ldb, float beta, float* C, index_t ldc,
+                   const GemmOptions& options = {});
+
+}  // namespace ik::cpu

@@ -1,0 +1,86 @@
+// sgemm_6x16_avx2: the AVX2 + FMA microkernel.
+//
+//   C[m x n] = alpha * A[m x k] * B[k x 16] + beta * C,  m = 1..6 (one instantiation each),
+//   n = 1..16, A packed k-major with stride m, B packed k-major with stride 16.
+//
+// Register budget (16 ymm): 6 rows x 2 ymm of C = 12 accumulators, 2 ymm for the B row, one for
+// the broadcast A element. 12 independent FMAs per k cover the FMA latency x throughput product
+// (4 x 2 = 8). This is the classic Haswell tile of BLIS and OpenBLAS.
+// Edges: m < 6 uses a smaller instantiation; n < 16 uses vmaskmovps (Intel SDM VMASKMOV), whose
+// masked-off lanes are neither read nor written, so nothing past the row end is touched.
+//
+// Test: make test ARGS='-tc=*sgemm*'   Bench: make bench FILTER=sgemm_6x16_avx2
+#include <immintrin.h>
+
+#include "cpu/gemm_f32/sgemm_internal.h"
+
+namespace ik::cpu::detail {
+namespace {
+
+constexpr int kMR = 6, kNR = 16;
+
+// Lane j of the mask is active (sign bit set) when j < n: a sliding window over this table.
+alignas(64) const int kMaskWindow[32] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                         0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0};
+
+template <int M>
+void ukernel_avx2(index_t k, const float* a, const float* b, float* c, index_t ldc, int n,
+                  float alpha, float beta) {
+  __m256 acc0[M], acc1[M];
+#pragma GCC unroll 6
+  for (int i = 0; i < M; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
+
+#pragma GCC unroll 2
+  for (index_t p = 0; p < k; ++p) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const __m256 b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < M; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(a + i);
+      acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
+      acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
+    }
+    a += M;
+    b += kNR;
+  }
+
+  const __m256 valpha = _mm256_set1_ps(alpha);
+  const __m256 vbeta = _mm256_set1_ps(beta);
+  if (n == kNR) {
+#pragma GCC unroll 6
+    for (int i = 0; i < M; ++i) {
+      float* ci = c + i * ldc;
+      __m256 c0 = _mm256_mul_ps(valpha, acc0[i]), c1 = _mm256_mul_ps(valpha, acc1[i]);
+      if (beta != 0.0f) {
+        c0 = _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(ci), c0);
+        c1 = _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(ci + 8), c1);
+      }
+      _mm256_storeu_ps(ci, c0);
+      _mm256_storeu_ps(ci + 8, c1);
+    }
+    return;
+  }
+  const __m256i mask0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskWindow + 16 - n));
+  const __m256i mask1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskWindow + 16 - n + 8));
+#pragma GCC unroll 6
+  for (int i = 0; i < M; ++i) {
+    float* ci = c + i * ldc;
+    __m256 c0 = _mm256_mul_ps(valpha, acc0[i]), c1 = _mm256_mul_ps(valpha, acc1[i]);
+    if (beta != 0.0f) {
+      c0 = _mm256_fmadd_ps(vbeta, _mm256_maskload_ps(ci, mask0), c0);
+      c1 = _mm256_fmadd_ps(vbeta, _mm256_maskload_ps(ci + 8, mask1), c1);
+    }
+    _mm256_maskstore_ps(ci, mask0, c0);
+    _mm256_maskstore_ps(ci + 8, mask1, c1);
+  }
+}
+
+}  // namespace
+
+SgemmKernel make_sgemm_kernel_avx2() {
+  return SgemmKernel{"sgemm_6x16_avx2", Isa::avx2, kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072,
+                     {&ukernel_avx2<1>, &ukernel_avx2<2>, &ukernel_avx2<3>, &ukernel_avx2<4>,
+                      &ukernel_avx2<5>, &ukernel_avx2<6>}};
+}
+
+}  // namespace ik::cpu::detail

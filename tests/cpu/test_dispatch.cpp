@@ -1,0 +1,61 @@
+// Dispatch: IK_ISA forces a path and the forced path is the one that runs; CPU feature
+// detection is consistent with what the OS enables. `make test` runs the "IK_ISA" case once per
+// value of IK_ISA (scalar, avx2, avx512); run without IK_ISA it checks the default choice.
+#include <cstdlib>
+#include <string>
+
+#include "common/cpu_features.h"
+#include "common/error.h"
+#include "cpu/gemm_f32/gemm_f32.h"
+#include "tests/test_util.h"
+
+using namespace ik;
+
+TEST_CASE("dispatch: IK_ISA forces the variant that runs") {
+  const char* forced = std::getenv("IK_ISA");
+  if (!forced || !*forced) {
+    // Default: the best path the CPU runs.
+    const Isa best = isa_supported(Isa::avx512) ? Isa::avx512 : isa_supported(Isa::avx2) ? Isa::avx2 : Isa::scalar;
+    CHECK(selected_isa() == best);
+    CHECK(cpu::sgemm_selected_kernel().isa == best);
+    MESSAGE("IK_ISA unset: dispatch picks " << std::string(isa_name(best)) << ", sgemm variant " << std::string(cpu::sgemm_selected_kernel().name));
+    return;
+  }
+  const Isa want = parse_isa(forced);
+  if (ik::test::skip_unless_supported(want, "IK_ISA forced path")) {
+    // Forcing a path the CPU cannot run must be a clear error, never an illegal instruction.
+    CHECK_THROWS_AS(selected_isa(), ik::Error);
+    CHECK_THROWS_AS(cpu::sgemm_selected_kernel(), ik::Error);
+    return;
+  }
+  CHECK(selected_isa() == want);
+  const cpu::SgemmKernel& kern = cpu::sgemm_selected_kernel();
+  CHECK(kern.isa == want);
+  CHECK(std::string(kern.name).find(isa_name(want)) != std::string::npos);
+  MESSAGE("IK_ISA=" << std::string(forced) << ": sgemm runs " << std::string(kern.name));
+  // And the dispatched call computes the right thing through that variant.
+  const float A[6] = {1, 2, 3, 4, 5, 6}, B[6] = {1, 0, 0, 1, 1, 1};
+  float C[4] = {-1, -1, -1, -1};
+  cpu::sgemm(cpu::Layout::row_major, cpu::Trans::no, cpu::Trans::no, 2, 2, 3, 1.0f, A, 3, B, 2, 0.0f, C, 2);
+  CHECK(C[0] == 4);
+  CHECK(C[1] == 5);
+  CHECK(C[2] == 10);
+  CHECK(C[3] == 11);
+}
+
+TEST_CASE("dispatch: bad IK_ISA values are rejected by name") {
+  CHECK_THROWS_WITH_AS(parse_isa("avx1024"), doctest::Contains("IK_ISA = 'avx1024'"), ik::Error);
+  CHECK(parse_isa("scalar") == Isa::scalar);
+  CHECK(parse_isa("avx2") == Isa::avx2);
+  CHECK(parse_isa("avx512") == Isa::avx512);
+}
+
+TEST_CASE("cpu features: consistent with the OS state") {
+  const CpuFeatures& f = cpu_features();
+  MESSAGE(cpu_features_string());
+  // No AVX-512 feature without OS support for the ZMM/opmask state, no AVX2 without YMM state.
+  if (!f.os_avx512) CHECK_FALSE((f.avx512f || f.avx512bw || f.avx512vnni || f.avx512bf16));
+  if (!f.os_avx) CHECK_FALSE((f.avx2 || f.fma || f.f16c));
+  if (f.has_avx512_path()) CHECK(f.has_avx2_path());
+  CHECK(isa_supported(Isa::scalar));
+}

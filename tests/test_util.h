@@ -1,0 +1,159 @@
+// Shared test helpers: shape sweeps around tile boundaries, poisoned outputs, NaN-safe
+// comparisons with a stated error bound, bit-exact comparisons. Every failure message carries
+// the seed, the shape, the variant and the first bad index, so it reproduces from the log.
+#pragma once
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/aligned_buffer.h"
+#include "common/cpu_features.h"
+#include "common/matrix.h"
+#include "common/random.h"
+
+namespace ik::test {
+
+// The sizes that break tiled kernels: 1, 2, 3, tile-1, tile, tile+1, 2*tile+3, a prime, plus
+// any extras (large sizes). Sorted, unique, all >= 1.
+inline std::vector<index_t> sizes_around(int tile, std::initializer_list<index_t> extra = {}) {
+  std::vector<index_t> s = {1, 2, 3, tile - 1, tile, tile + 1, 2 * tile + 3, 97};
+  s.insert(s.end(), extra.begin(), extra.end());
+  s.erase(std::remove_if(s.begin(), s.end(), [](index_t v) { return v < 1; }), s.end());
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
+}
+
+// A matrix with a padded leading dimension (ld = cols + pad), the padding filled with a poison
+// value that must survive the kernel untouched.
+template <typename T>
+struct TestMatrix {
+  index_t rows, cols, ld;
+  AlignedBuffer<T> buf;
+  TestMatrix(index_t r, index_t c, index_t pad = 0)
+      : rows(r), cols(c), ld(c + pad), buf(static_cast<std::size_t>(std::max<index_t>(r * (c + pad), 1))) {}
+  T* data() { return buf.data(); }
+  const T* data() const { return buf.data(); }
+  MatrixView<T> view() { return {buf.data(), rows, cols, ld}; }
+  T& operator()(index_t r, index_t c) { return buf[r * ld + c]; }
+  const T& operator()(index_t r, index_t c) const { return buf[r * ld + c]; }
+  void fill(T v) { std::fill(buf.data(), buf.data() + buf.size(), v); }
+};
+
+inline float nan_poison() { return std::numeric_limits<float>::quiet_NaN(); }
+constexpr std::uint8_t kBytePoison = 0xAB;
+
+template <typename T>
+void poison_bytes(TestMatrix<T>& m) {
+  std::memset(m.data(), kBytePoison, m.buf.size() * sizeof(T));
+}
+
+// A tolerance check: |got - want| <= rel * bound + abs, where bound is the scale the rounding
+// error is proportional to (for a dot product, sum |a_k b_k|). NaN anywhere fails.
+struct Tolerance {
+  double rel, abs;
+};
+
+// Rounding-error bound of an fp32 dot product of length K accumulated in any order
+// (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., §3.1):
+//   |fl(sum) - sum| <= gamma_K * sum |a_k b_k|,  gamma_K = K u / (1 - K u),  u = 2^-24.
+// Blocked/FMA kernels are within it; we add 2 u for the alpha/beta scaling and the final store.
+inline Tolerance fp32_dot_tolerance(index_t K) {
+  const double u = std::ldexp(1.0, -24);
+  const double ku = static_cast<double>(K) * u;
+  return {ku / (1.0 - ku) + 2.0 * u, 1e-30};
+}
+
+// Compare got (rows x cols, ld_got) against want (double or float) with the per-element bound
+// scale[i][j] (nullptr: |want|). Reports the first failure with context.
+template <typename WantT>
+bool check_close(const std::string& context, const float* got, index_t ld_got, const WantT* want,
+                 index_t ld_want, const double* scale, index_t ld_scale, index_t rows, index_t cols,
+                 Tolerance tol) {
+  index_t bad = 0;
+  double worst = 0;
+  std::ostringstream first;
+  bool all_zero = true;
+  bool want_all_zero = true;
+  for (index_t i = 0; i < rows; ++i) {
+    for (index_t j = 0; j < cols; ++j) {
+      double g = got[i * ld_got + j], w = static_cast<double>(want[i * ld_want + j]);
+      double s = scale ? scale[i * ld_scale + j] : std::fabs(w);
+      double err = std::fabs(g - w);
+      double lim = tol.rel * s + tol.abs;
+      if (g != 0) all_zero = false;
+      if (w != 0) want_all_zero = false;
+      // Written so that NaN in got or want fails: !(err <= lim) is true for NaN.
+      if (!(err <= lim) || std::isnan(g) != std::isnan(w)) {
+        if (bad == 0)
+          first << "first bad element (" << i << ", " << j << "): got " << g << " want " << w
+                << " |err| " << err << " > bound " << lim;
+        ++bad;
+      }
+      if (err > worst && lim > 0) worst = err / lim;
+    }
+  }
+  if (bad == 0 && all_zero && !want_all_zero) {
+    first << "output is all zero";
+    bad = 1;
+  }
+  if (bad) {
+    FAIL_CHECK(context << ": " << bad << " of " << rows * cols << " elements out of bound; "
+                       << first.str());
+    return false;
+  }
+  CHECK(true);
+  return true;
+}
+
+// Bit-exact comparison for integer and binary kernels.
+template <typename T>
+bool check_equal(const std::string& context, const T* got, index_t ld_got, const T* want,
+                 index_t ld_want, index_t rows, index_t cols) {
+  for (index_t i = 0; i < rows; ++i)
+    for (index_t j = 0; j < cols; ++j)
+      if (std::memcmp(&got[i * ld_got + j], &want[i * ld_want + j], sizeof(T)) != 0) {
+        FAIL_CHECK(context << ": first mismatch at (" << i << ", " << j << "): got "
+                           << +got[i * ld_got + j] << " want " << +want[i * ld_want + j]);
+        return false;
+      }
+  CHECK(true);
+  return true;
+}
+
+// Padding columns [cols, ld) of every row must still hold the poison.
+template <typename T>
+bool check_padding_untouched(const std::string& context, const TestMatrix<T>& m, T poison) {
+  for (index_t i = 0; i < m.rows; ++i)
+    for (index_t j = m.cols; j < m.ld; ++j)
+      if (std::memcmp(&m(i, j), &poison, sizeof(T)) != 0) {
+        FAIL_CHECK(context << ": padding element (" << i << ", " << j << ") was written");
+        return false;
+      }
+  return true;
+}
+
+// "skipped: <reason>" when the CPU cannot run an ISA path; never a silent pass.
+inline bool skip_unless_supported(Isa isa, const char* what) {
+  if (isa_supported(isa)) return false;
+  std::printf("skipped: %s needs %s, which this CPU/OS cannot run (%s)\n", what, isa_name(isa),
+              cpu_features_string().c_str());
+  return true;
+}
+
+// Seeds: fixed by default so CI is reproducible; IK_TEST_SEED=n to explore.
+inline std::uint64_t test_seed(std::uint64_t salt) {
+  const char* env = std::getenv("IK_TEST_SEED");
+  std::uint64_t base = env ? std::strtoull(env, nullptr, 10) : 20261125ull;
+  return base * 0x9E3779B97F4A7C15ull + salt;
+}
+
+}  // namespace ik::test
