@@ -92,7 +92,7 @@ test: deps-test
 ifeq ($(ARGS),)
 	@for isa in scalar avx2 avx512; do \
 	  echo "== IK_ISA=$$isa: dispatch check"; \
-	  IK_ISA=$$isa $(SAN_ENV) $(TEST_BIN) -tc='*IK_ISA*' -s || exit 1; \
+	  IK_ISA=$$isa $(SAN_ENV) $(TEST_BIN) -tc='*IK_ISA*' || exit 1; \
 	done
 endif
 	@$(MAKE) --no-print-directory gpu-test

@@ -167,32 +167,48 @@ struct BlockArgs {
   float alpha, beta;      // beta already 1 for every k block after the first
 };
 
-// Split the (ic block x jr panel) space into work items for `nthreads` threads. With many row
-// blocks each thread owns whole row blocks (its packed A is private); with few (skinny M, the
-// inference case) the NR panels are split too, and threads sharing a row block each pack it.
-// Items are assigned contiguously in row-block-major order so a thread repacks A only when its
-// row block changes. The split never changes what any C element is computed from, or in which
-// order, so results are bitwise independent of the thread count.
+// Threads split C into a Tm x Tn grid of rectangles in units of micro-tiles (MR rows, NR
+// columns), Tm * Tn = nthreads, choosing the factorization whose largest rectangle is smallest:
+// 256 rows on 2 threads is 19 row tiles, which split 10 / 9 across rows but 4 / 4 panels
+// across columns. Skinny M (inference) therefore splits N, and each thread packs its own rows
+// of A. The split never changes what any C element is computed from, or in which order, so
+// results are bitwise independent of the thread count.
+struct Grid {
+  int tm = 1, tn = 1;
+};
+Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads) {
+  Grid best;
+  index_t best_cost = -1;
+  for (int tm = 1; tm <= nthreads; ++tm) {
+    if (nthreads % tm) continue;
+    const int tn = nthreads / tm;
+    const index_t cost = ((row_tiles + tm - 1) / tm) * ((col_tiles + tn - 1) / tn);
+    // Ties go to more row splits: B is shared, and A is not packed twice.
+    if (best_cost < 0 || cost <= best_cost) {
+      best_cost = cost;
+      best = {tm, tn};
+    }
+  }
+  return best;
+}
+
 void run_block(const BlockArgs& args, int tid, int nthreads) {
   const SgemmKernel& kern = *args.kern;
-  const index_t mc_blocks = (args.M + kern.mc - 1) / kern.mc;
+  const index_t row_tiles = (args.M + kern.mr - 1) / kern.mr;
   const index_t panels = (args.nc + kern.nr - 1) / kern.nr;
-  const index_t chunks = std::min<index_t>(panels, std::max<index_t>(1, (nthreads + mc_blocks - 1) / mc_blocks));
-  const index_t items = mc_blocks * chunks;
-  const index_t first = items * tid / nthreads, last = items * (tid + 1) / nthreads;
+  const Grid grid = thread_grid(row_tiles, panels, nthreads);
+  const int tm = tid / grid.tn, tn = tid % grid.tn;
+  const index_t row_begin = std::min(args.M, row_tiles * tm / grid.tm * kern.mr);
+  const index_t row_end = std::min(args.M, row_tiles * (tm + 1) / grid.tm * kern.mr);
+  const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
+  if (row_begin >= row_end || jp_begin >= jp_end) return;
 
   float* apack = thread_a_buffer(static_cast<std::size_t>(kern.mc) * static_cast<std::size_t>(args.kc));
-  index_t packed_block = -1;
-  for (index_t item = first; item < last; ++item) {
-    const index_t ib = item / chunks, chunk = item % chunks;
-    const index_t i0 = ib * kern.mc, mc = std::min<index_t>(kern.mc, args.M - i0);
-    if (ib != packed_block) {
-      pack_a(*args.A, i0, mc, args.p0, args.kc, kern.mr, apack);
-      packed_block = ib;
-    }
-    const index_t jp_begin = panels * chunk / chunks, jp_end = panels * (chunk + 1) / chunks;
+  for (index_t i0 = row_begin; i0 < row_end; i0 += kern.mc) {
+    const index_t mc = std::min<index_t>(kern.mc, row_end - i0);
+    pack_a(*args.A, i0, mc, args.p0, args.kc, kern.mr, apack);
     // ir outer, jr inner: the A micro-panel (MR x KC) stays in L1 across all the B micro-panels
-    // of this chunk, which stream from the L2-resident B block (the kernels prefetch them).
+    // of this thread, which stream from the L2-resident B block (the kernels prefetch them).
     // The BLIS order (jr outer, B micro-panel in L1) thrashed L1 with NR = 32: a 32 KiB B
     // micro-panel plus the streaming A panel do not fit a 32-48 KiB L1.
     for (index_t ir = 0; ir < mc; ir += kern.mr) {

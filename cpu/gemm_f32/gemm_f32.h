@@ -11,11 +11,16 @@
 // microkernel. B is packed into KC x NR micro-panels, A into MR x KC micro-panels, so that the
 // microkernel streams both with unit stride while an MR x NR block of C stays in registers:
 //
-//   for jc in N step NC:                    B block  KC x NC  -> L3 (shared by threads)
+//   for jc in N step NC:                    B block  KC x NC  -> L2 (shared by threads)
 //     for pc in K step KC:   pack B
 //       for ic in M step MC: pack A         A block  MC x KC  -> L2 (per thread)
-//         for jr in NC step NR:             B micro-panel KC x NR  -> L1
-//           for ir in MC step MR:           microkernel: C[MR x NR] += A[MR x KC] * B[KC x NR]
+//         for ir in MC step MR:             A micro-panel MR x KC -> L1
+//           for jr in NC step NR:           microkernel: C[MR x NR] += A[MR x KC] * B[KC x NR]
+//                                           (B micro-panel streams from L2, prefetched)
+//
+// The two inner loops are in the opposite order to BLIS's: with NR = 32 floats the B micro-panel
+// (32 KiB at KC = 256) does not fit L1 beside a streaming A panel, while the A micro-panel
+// (14 KiB) does. The blocking constants of each variant are derived in its source file.
 //
 // Packed layouts (k runs down, each line is one k; zero padded past the matrix edge):
 //

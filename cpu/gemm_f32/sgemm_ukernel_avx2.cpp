@@ -18,6 +18,7 @@ namespace ik::cpu::detail {
 namespace {
 
 constexpr int kMR = 6, kNR = 16;
+constexpr int kPrefetchB = 16;
 
 // Lane j of the mask is active (sign bit set) when j < n: a sliding window over this table.
 alignas(64) const int kMaskWindow[32] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -29,11 +30,19 @@ void ukernel_avx2(index_t k, const float* a, const float* b, float* c, index_t l
   __m256 acc0[M], acc1[M];
 #pragma GCC unroll 6
   for (int i = 0; i < M; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
+  // C is needed only after the k loop: start its cache misses now (see the AVX-512 kernel).
+#pragma GCC unroll 6
+  for (int i = 0; i < M; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
+  }
 
 #pragma GCC unroll 2
   for (index_t p = 0; p < k; ++p) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
+    // One 64-byte B row per k: prefetch it 16 k-steps ahead into L1 (B streams from L2).
+    _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchB * kNR), _MM_HINT_T0);
 #pragma GCC unroll 6
     for (int i = 0; i < M; ++i) {
       const __m256 ai = _mm256_broadcast_ss(a + i);
