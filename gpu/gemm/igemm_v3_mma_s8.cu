@@ -1,0 +1,251 @@
+// int8 GEMM on tensor cores: mma.sync m16n8k32 s8 x s8 -> s32, exact int32 output, and a
+// dequantizing fp32 epilogue. Same pipeline as v3 (hgemm_v3_mma.cu); what differs is the operand
+// type, the k depth per mma (32) and the weight layout.
+//
+//   C[m][n] (int32) = sum_k A[m][k] * Bt[n][k]                       (exact, wrapping int32)
+//   dequant:  C[m][n] (fp32) = fl(fl(scale_a * scale_b[n]) * fl(float(acc[m][n])))
+//   A: M x K int8 row-major (activations), Bt: N x K int8 row-major = B^T (the weight, e.g. an
+//   nn.Linear weight [out, in]); transpose_s8() prepares Bt once from a K x N B.
+//
+// Why B^T: the mma B operand is "col" (each thread holds 4 consecutive k of one n), and ldmatrix
+// moves 16-bit elements; .trans cannot transpose bytes before sm_100. With k contiguous in
+// shared memory a plain ldmatrix.x4 yields the B fragments directly (host-tested map ldsm_bt_x4).
+//
+// Instructions and sources (PTX ISA): mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32
+// ("Matrix Fragments for mma.m16n8k32", .s8 tables), ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// (two s8 per b16 element), cp.async.cg.shared.global with src-size zero-fill, commit/wait_group.
+//
+// Tiling: block 128 x 128 x 64 (64 int8 = 64 bytes of k per row, the same byte geometry as v3's
+// 32 halves), 128 threads = 2 x 2 warps of 64 x 64, 3 stages of 16 KiB (A and Bt tiles are both
+// 128 rows x 4 chunks, swizzle chunk' = chunk ^ ((row >> 1) & 3)). Per k32 step: 4 ldmatrix.x4
+// (A) + 4 ldmatrix.x4 (Bt) feed 32 mma. 128 int32 accumulators per thread.
+//
+// Exactness: products of s8 fit 15 bits; the int32 sum is exact while K * 128 * 128 < 2^31, i.e.
+// K <= 131072 (beyond that it wraps like the hardware; the CPU reference in the test wraps the
+// same way). The dequant epilogue does two correctly rounded fp32 multiplies in a fixed order
+// (__fmul_rn: never contracted), so a CPU computing the same expression in fp32 matches bit for
+// bit.
+//
+// Preconditions (checked, ik::Error): A, Bt 16-byte aligned, lda, ldbt multiples of 16;
+// M, N, K >= 1 (tails zero-filled); sm_80 or newer. C: any alignment.
+//
+// Test:  make gpu-test GPU_ARGS='-tc=*gpu gemm*int8*'
+// Bench: make bench-gpu FILTER=igemm
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "gpu/common/cuda_check.cuh"
+#include "gpu/gemm/gemm_gpu.cuh"
+#include "gpu/gemm/mma_layout.cuh"
+#include "gpu/gemm/ptx.cuh"
+
+namespace ik::gpu::kernels {
+
+constexpr int kI8BM = 128, kI8BN = 128, kI8BK = 64, kI8Stages = 3, kI8Threads = 128;
+constexpr int kI8GroupM = 8;
+constexpr int kI8StageABytes = kI8BM * kI8BK;  // 8 KiB
+constexpr int kI8StageBBytes = kI8BN * kI8BK;  // 8 KiB
+constexpr int kI8SmemBytes = kI8Stages * (kI8StageABytes + kI8StageBBytes);
+static_assert(kI8SmemBytes <= 48 * 1024, "more stages need cudaFuncSetAttribute opt-in");
+
+template <bool kDequant>
+__global__ void __launch_bounds__(kI8Threads)
+    igemm_s8_mma_kernel(int M, int N, int K, const std::int8_t* __restrict__ A, long long lda,
+                        const std::int8_t* __restrict__ Bt, long long ldbt, void* __restrict__ Cv,
+                        long long ldc, float scale_a, const float* __restrict__ scale_b) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int warp_m = warp >> 1, warp_n = warp & 1;
+
+  const int tiles_m = (M + kI8BM - 1) / kI8BM, tiles_n = (N + kI8BN - 1) / kI8BN;
+  const mma::TileCoord tile = mma::raster_grouped(blockIdx.x, tiles_m, tiles_n, kI8GroupM);
+  const int m0 = tile.m * kI8BM, n0 = tile.n * kI8BN;
+
+  const std::uint32_t sA = ptx::smem_addr(smem);
+  const std::uint32_t sB = sA + kI8Stages * kI8StageABytes;
+  const int num_k_tiles = (K + kI8BK - 1) / kI8BK;
+
+  // 512 A chunks and 512 Bt chunks of 16 bytes per k-tile, 4 + 4 per thread, both tiles
+  // 128 rows x 4 chunks; out-of-range bytes are zero-filled by src-size.
+  auto load_tile = [&](int stage, int kt) {
+    const int k0 = kt * kI8BK;
+    const std::uint32_t a_st = sA + stage * kI8StageABytes;
+    const std::uint32_t b_st = sB + stage * kI8StageBBytes;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int id = tid + i * kI8Threads;
+      const int r = id >> 2, ch = id & 3;
+      const int gk = k0 + ch * 16;
+      {
+        const int gr = m0 + r;
+        const std::int8_t* src = A;
+        int bytes = 0;
+        if (gr < M && gk < K) {
+          src = A + gr * lda + gk;
+          bytes = min(16, K - gk);
+        }
+        ptx::cp_async_16(a_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+      }
+      {
+        const int gn = n0 + r;
+        const std::int8_t* src = Bt;
+        int bytes = 0;
+        if (gn < N && gk < K) {
+          src = Bt + gn * ldbt + gk;
+          bytes = min(16, K - gk);
+        }
+        ptx::cp_async_16(b_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+      }
+    }
+  };
+
+  int acc[4][8][4];
+#pragma unroll
+  for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+    for (int ni = 0; ni < 8; ++ni)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) acc[mi][ni][i] = 0;
+
+#pragma unroll
+  for (int s = 0; s < kI8Stages - 1; ++s) {
+    if (s < num_k_tiles) load_tile(s, s);
+    ptx::cp_async_commit();
+  }
+
+  const mma::RowCol a_lds = mma::ldsm_a_x4(lane);
+  const mma::RowCol b_lds = mma::ldsm_bt_x4(lane);
+
+  for (int kt = 0; kt < num_k_tiles; ++kt) {
+    ptx::cp_async_wait<kI8Stages - 2>();
+    __syncthreads();
+    const int next = kt + kI8Stages - 1;
+    if (next < num_k_tiles) load_tile(next % kI8Stages, next);
+    ptx::cp_async_commit();
+
+    const int stage = kt % kI8Stages;
+    const std::uint32_t a_st = sA + stage * kI8StageABytes;
+    const std::uint32_t b_st = sB + stage * kI8StageBBytes;
+#pragma unroll
+    for (int kk = 0; kk < kI8BK / 32; ++kk) {
+      std::uint32_t af[4][4];
+      std::uint32_t bf[8][2];
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi) {
+        const int r = warp_m * 64 + mi * 16 + a_lds.row;
+        ptx::ldmatrix_x4(af[mi], a_st + mma::swizzle_row64(r, kk * 2 + a_lds.col) * 16);
+      }
+#pragma unroll
+      for (int nj = 0; nj < 4; ++nj) {
+        const int n = warp_n * 64 + nj * 16 + b_lds.row;
+        std::uint32_t r[4];
+        ptx::ldmatrix_x4(r, b_st + mma::swizzle_row64(n, kk * 2 + b_lds.col) * 16);
+        bf[2 * nj][0] = r[0];
+        bf[2 * nj][1] = r[1];
+        bf[2 * nj + 1][0] = r[2];
+        bf[2 * nj + 1][1] = r[3];
+      }
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < 8; ++ni)
+          ptx::mma_m16n8k32_s8(acc[mi][ni], af[mi], bf[ni][0], bf[ni][1]);
+    }
+  }
+  ptx::cp_async_wait<0>();
+
+#pragma unroll
+  for (int ni = 0; ni < 8; ++ni) {
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      const int c = n0 + warp_n * 64 + ni * 8 + mma::m16n8_c(lane, i).col;
+      if (c >= N) continue;
+      float s = 0.0f;
+      if constexpr (kDequant) s = __fmul_rn(scale_a, __ldg(scale_b + c));
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {  // element i (row g) and i + 2 (row g + 8)
+          const int e = i + 2 * h;
+          const int r = m0 + warp_m * 64 + mi * 16 + mma::m16n8_c(lane, e).row;
+          if (r >= M) continue;
+          if constexpr (kDequant)
+            static_cast<float*>(Cv)[r * ldc + c] = __fmul_rn(s, __int2float_rn(acc[mi][ni][e]));
+          else
+            static_cast<std::int32_t*>(Cv)[r * ldc + c] = acc[mi][ni][e];
+        }
+    }
+  }
+}
+
+// Bt[n][k] = B[k][n] through a 32 x 32 shared tile (coalesced reads and writes).
+__global__ void transpose_s8_kernel(int K, int N, const std::int8_t* __restrict__ B,
+                                    long long ldb, std::int8_t* __restrict__ Bt, long long ldbt) {
+  __shared__ std::int8_t tile[32][33];
+  const int k0 = blockIdx.y * 32, n0 = blockIdx.x * 32;
+  for (int y = threadIdx.y; y < 32; y += blockDim.y) {
+    const int k = k0 + y, n = n0 + threadIdx.x;
+    if (k < K && n < N) tile[y][threadIdx.x] = B[k * ldb + n];
+  }
+  __syncthreads();
+  for (int y = threadIdx.y; y < 32; y += blockDim.y) {
+    const int n = n0 + y, k = k0 + threadIdx.x;
+    if (n < N && k < K) Bt[n * ldbt + k] = tile[threadIdx.x][y];
+  }
+}
+
+template <bool kDequant>
+void launch_igemm(const char* where, index_t M, index_t N, index_t K, const std::int8_t* A,
+                  index_t lda, const std::int8_t* Bt, index_t ldbt, void* C, index_t ldc,
+                  float scale_a, const float* scale_b, cudaStream_t stream) {
+  const index_t tiles = ((M + kI8BM - 1) / kI8BM) * ((N + kI8BN - 1) / kI8BN);
+  IK_REQUIRE(tiles <= 0x7fffffff, where, "M = ", M, ", N = ", N, " need ", tiles,
+             " blocks > 2^31 - 1");
+  igemm_s8_mma_kernel<kDequant>
+      <<<static_cast<unsigned>(tiles), kI8Threads, kI8SmemBytes, stream>>>(
+          static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), A, lda, Bt, ldbt, C, ldc,
+          scale_a, scale_b);
+  IK_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace ik::gpu::kernels
+
+namespace ik::gpu {
+
+void igemm_s8_mma(index_t M, index_t N, index_t K, const std::int8_t* A, index_t lda,
+                  const std::int8_t* Bt, index_t ldbt, std::int32_t* C, index_t ldc,
+                  cudaStream_t stream) {
+  const char* where = "ik::gpu::igemm_s8_mma";
+  detail::check_gemm_args(where, M, N, K, A, lda, Bt, ldbt, true, C, ldc, 1, 16);
+  kernels::launch_igemm<false>(where, M, N, K, A, lda, Bt, ldbt, C, ldc, 0.0f, nullptr, stream);
+}
+
+void igemm_s8_mma_dequant(index_t M, index_t N, index_t K, const std::int8_t* A, index_t lda,
+                          const std::int8_t* Bt, index_t ldbt, float scale_a, const float* scale_b,
+                          float* C, index_t ldc, cudaStream_t stream) {
+  const char* where = "ik::gpu::igemm_s8_mma_dequant";
+  detail::check_gemm_args(where, M, N, K, A, lda, Bt, ldbt, true, C, ldc, 1, 16);
+  IK_REQUIRE(scale_b != nullptr, where, "scale_b is null");
+  kernels::launch_igemm<true>(where, M, N, K, A, lda, Bt, ldbt, C, ldc, scale_a, scale_b, stream);
+}
+
+void transpose_s8(index_t K, index_t N, const std::int8_t* B, index_t ldb, std::int8_t* Bt,
+                  index_t ldbt, cudaStream_t stream) {
+  const char* where = "ik::gpu::transpose_s8";
+  constexpr index_t kMax = 0x7fffffff;
+  IK_REQUIRE(K >= 1 && K <= kMax, where, "K = ", K, " (need 1 <= K < 2^31)");
+  IK_REQUIRE(N >= 1 && N <= kMax, where, "N = ", N, " (need 1 <= N < 2^31)");
+  IK_REQUIRE(B != nullptr, where, "B is null");
+  IK_REQUIRE(Bt != nullptr, where, "Bt is null");
+  IK_REQUIRE(ldb >= N, where, "ldb = ", ldb, " < N = ", N);
+  IK_REQUIRE(ldbt >= K, where, "ldbt = ", ldbt, " < K = ", K);
+  const index_t gx = (N + 31) / 32, gy = (K + 31) / 32;
+  IK_REQUIRE(gy <= 65535, where, "K = ", K, " needs ", gy, " block rows > 65535 (grid.y limit)");
+  kernels::transpose_s8_kernel<<<dim3(static_cast<unsigned>(gx), static_cast<unsigned>(gy)),
+                                 dim3(32, 8), 0, stream>>>(static_cast<int>(K),
+                                                           static_cast<int>(N), B, ldb, Bt, ldbt);
+  IK_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace ik::gpu
