@@ -26,7 +26,13 @@ if command -v "$CXX" >/dev/null; then
       [ -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so ] || missing+=(libopenblas-openmp-dev)
       have_header oneapi/dnnl/dnnl.h || missing+=(libdnnl-dev) ;;
     plots)
-      python3 -c 'import matplotlib' >/dev/null 2>&1 || missing+=(python3-matplotlib) ;;
+      # Any python3 that imports matplotlib will do (plots/plot.py is run by the first such one;
+      # a pyenv shim without it must not trigger an apt install every time).
+      found=0
+      for py in python3 /usr/bin/python3; do
+        command -v "$py" >/dev/null && "$py" -c 'import matplotlib' >/dev/null 2>&1 && found=1 && break
+      done
+      [ $found = 1 ] || missing+=(python3-matplotlib) ;;
   esac
 fi
 

@@ -1,0 +1,152 @@
+// Shared plumbing for every CPU benchmark: registration order, thread counts, the naming and
+// labelling scheme summarize.py parses, GFLOP/s counters, and the cold-cache weight rotation.
+//
+// Naming (summarize.py and plot.py rely on it; a new family plugs in by following it):
+//   <family>/<variant>/<shape>/threads:<t>        e.g. gemm_f32/sgemm_14x32_avx512/llama7b.q_proj.m1/threads:2
+//   family   gemm_f32, pack_b, peak, later gemm_f16, gemm_s8, binary, sparse_24 ...
+//   variant  a registry name (sgemm_6x16_avx2), a ladder step (sgemm_naive), a library
+//            (openblas_sgemm, onednn_matmul_prepacked); never contains '/'
+//   shape    a name from bench/shapes.h ("square.1024", "bert.ffn_up.m128"); a pack_b row
+//            names the weight ("bert.ffn_up"), a peak row has none
+// The label adds what the name does not, as space-separated key=value pairs:
+//   M= N= K=   the GEMM dims            cache=cold|hot  weight cache state (see below)
+//   peak=KEY   which measured peak (the fastest "peak" row labelled peak_key=KEY) the
+//              % of peak refers to
+//   lib=NAME   this row is a library baseline, not project code
+//   role=fp32  this row is the fp32 baseline every family's x_fp32 divides by (the variant
+//              that dispatch picks, at the same shape and thread count)
+// Rates are user counters named by their unit ("GFLOP/s", "GOP/s", "GB/s"), computed on real
+// time (UseRealTime: OpenMP workers make the main thread's CPU time meaningless); only the
+// peak rows use manual time (bench/cpu/bench_peak.cpp says why).
+//
+// Run: make bench FILTER='gemm_f32/.*/square.256/'   (bench.mk passes --benchmark_filter)
+#pragma once
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/shapes.h"
+#include "common/aligned_buffer.h"
+
+namespace ikb {
+
+// Benchmarks register from main in this order (not static-init order, which C++ leaves open
+// across files): peak first, so a run cut short still has the ceiling; then kernels; then
+// libraries.
+enum RegisterOrder { kOrderPeak = 0, kOrderKernels = 10, kOrderBaselines = 20 };
+using Registrar = void (*)();
+int add_registrar(int order, Registrar fn);
+void run_registrars();
+#define IKB_REGISTER(order, fn) \
+  [[maybe_unused]] static const int ikb_registrar_##fn = ::ikb::add_registrar((order), (fn))
+
+// {1, all processors}: one core shows the kernel, all cores show the threading.
+const std::vector<int>& thread_counts();
+
+// Registers a benchmark with the project-wide settings: microseconds, and real time unless
+// the benchmark times itself (manual_time: it calls SetIterationTime).
+benchmark::internal::Benchmark* add_benchmark(const std::string& name,
+                                              std::function<void(benchmark::State&)> fn,
+                                              bool manual_time = false);
+std::string bench_name(const std::string& family, const std::string& variant,
+                       const std::string& shape, int threads);
+
+// ---- GEMM helpers ------------------------------------------------------------------------
+inline double gemm_flops(const GemmShape& s) { return 2.0 * double(s.M) * double(s.N) * double(s.K); }
+// Rate counter in units of 1e9 per second of real time.
+void set_rate(benchmark::State& state, const char* unit, double giga_per_iteration);
+void set_gemm_rate(benchmark::State& state, const GemmShape& s);
+std::string gemm_label(const GemmShape& s, const char* extra = "");
+
+// Cold-cache policy. Skinny GEMMs (M <= 32) are bound by streaming the weight; in a real
+// model it comes from DRAM, because the other layers' weights evicted it. Timing them with
+// one weight that stays in the last-level cache would report a speed inference never sees
+// (guide §8). So each timed call reads the next of several copies of the weight whose total
+// exceeds the LLC: when the rotation returns to a copy, LRU-like replacement has evicted it.
+// Every contender (ours packed and unpacked, each library's own format) uses the same policy.
+// M > 32 is compute-bound and timed hot (one copy), the case prefill sees for big batches.
+// Sizes: the rotation totals 1.25 x the LLC that sysfs reports (IK_BENCH_COLD_MIB=n overrides),
+// capped at 1.5 GiB per set. This VM reports a 480 MiB L3, so every skinny weight rotates
+// through >= 600 MiB (e.g. 4 x 180 MiB for llama7b.ffn_up, 256 x 2.25 MiB for bert.q_proj);
+// raw copies plus one prepared set peak at ~1.5 GiB RSS. Measured effect: bert.ffn_up at M = 1
+// reads its 9 MiB weight at 27 GB/s with 2 copies (cache) and 14 GB/s rotated (DRAM).
+bool cold_weights(const GemmShape& s);
+std::size_t llc_bytes();           // /sys/.../cpu0/cache/index3/size (largest level if no L3)
+std::size_t cold_target_bytes();   // see above
+// Copies of a weight of `bytes` needed for the policy above (1 when hot).
+int weight_copies(const GemmShape& s, std::size_t bytes);
+
+// Operands for one GEMM shape: A (M x K), C (M x N), and at least `copies` copies of the
+// weight B (K x N, or N x K when s.weight_nk). B is cached per layer (all M of a layer share
+// it, and a set built for the cold M = 1 also serves the hot M = 512 through copy 0), A and C
+// per shape, so consecutive contenders and Google Benchmark's repeated calls of one benchmark
+// do not rebuild hundreds of MiB. Valid until the next call.
+struct GemmOperands {
+  const float* A;
+  float* C;
+  std::int64_t lda, ldb, ldc;
+  const std::vector<ik::AlignedBuffer<float>>* B;
+  const float* b(int i) const { return (*B)[std::size_t(i) % B->size()].data(); }
+};
+GemmOperands gemm_operands(const GemmShape& s, int copies);
+
+// A one-entry cache for prepared weights (packed copies), keyed by a string and holding at
+// least `count` copies. Building a new entry frees every other PreparedCache's entry first: at
+// most one prepared set lives beside the raw copies, which keeps the run under ~4 GiB.
+void release_prepared_caches_except(const void* keep);
+void register_prepared_cache(const void* cache, std::function<void()> clear);
+
+template <typename T>
+class PreparedCache {
+ public:
+  PreparedCache() { register_prepared_cache(this, [this] { clear(); }); }
+  // make(count) builds the value; it is reused while the key matches and it has enough copies.
+  template <typename Make>
+  T& get(const std::string& key, int count, Make make) {
+    if (key != key_ || count > count_) {
+      clear();
+      release_prepared_caches_except(this);
+      value_ = make(count);
+      key_ = key;
+      count_ = count;
+    }
+    return value_;
+  }
+
+ private:
+  void clear() {
+    key_.clear();
+    count_ = 0;
+    value_ = T{};
+  }
+  std::string key_;
+  int count_ = 0;
+  T value_{};
+};
+
+// Runs setup errors and the untimed first call as SkipWithError rows, so a kernel that
+// rejects a shape (or a failed allocation) shows up as an error row, not a crash.
+template <typename Fn>
+bool guarded(benchmark::State& state, Fn&& fn) {
+  try {
+    fn();
+    return true;
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return false;
+  }
+}
+
+// Runs `call(copy_index)` once untimed (first touch, OpenMP pool start-up, library JIT), then
+// the timed loop, advancing through the weight copies. An exception becomes an error row.
+// warm_up = false for calls of >= 10 GFLOP (>= ~50 ms): their start-up costs are noise, and
+// skipping the extra call saves ~40 s of the suite (4096^3 alone is ~1 s per call per core).
+void run_gemm_loop(benchmark::State& state, int copies, const std::function<void(int)>& call,
+                   bool warm_up = true);
+inline bool wants_warm_up(const GemmShape& s) { return gemm_flops(s) < 1e10; }
+
+}  // namespace ikb
