@@ -121,10 +121,15 @@ void pack_a(const Operand& A, index_t i0, index_t mc, index_t p0, index_t kc, in
 
 // Pack NR-column micro-panel `panel` of op(B)[p0 : p0+kc, j0 : j0+nc] into dst[p][j], columns
 // past nc zero-filled so the microkernel can always run full width.
-void pack_b_panel(const Operand& B, index_t p0, index_t kc, index_t j0, index_t nc, int nr,
-                  index_t panel, float* dst) {
+void pack_b_panel(const SgemmKernel& kern, const Operand& B, index_t p0, index_t kc, index_t j0,
+                  index_t nc, index_t panel, float* dst) {
+  const int nr = kern.nr;
   const index_t jj = panel * nr;
   const index_t n = std::min<index_t>(nr, nc - jj);
+  if (B.trans && kern.pack_b_trans) {
+    kern.pack_b_trans(B.data + (j0 + jj) * B.ld + p0, B.ld, kc, static_cast<int>(n), dst);
+    return;
+  }
   if (!B.trans) {
     for (index_t p = 0; p < kc; ++p) {
       const float* src = B.data + (p0 + p) * B.ld + j0 + jj;
@@ -253,7 +258,7 @@ void sgemm_row_major(bool transa, bool transb, index_t M, index_t N, index_t K, 
 #pragma omp barrier
 #pragma omp for schedule(static)
         for (index_t jp = 0; jp < panels; ++jp)
-          pack_b_panel(opB, p0, kc, j0, nc, kern.nr, jp, bpack + jp * kc * kern.nr);
+          pack_b_panel(kern, opB, p0, kc, j0, nc, jp, bpack + jp * kc * kern.nr);
         // (implicit barrier of omp for: the block is complete)
         BlockArgs args{&kern, &opA, M, kc, p0, nc, bpack, C + j0, ldc, alpha, p0 == 0 ? beta : 1.0f};
         run_block(args, tid, nt);
@@ -334,7 +339,7 @@ PackedB sgemm_pack_b(Trans transb, index_t K, index_t N, const float* B, index_t
   for (index_t kb = 0; kb < kblocks; ++kb)
     for (index_t jp = 0; jp < panels; ++jp) {
       const index_t p0 = kb * kern.kc, kc = std::min<index_t>(kern.kc, K - p0);
-      pack_b_panel(opB, p0, kc, 0, N, kern.nr, jp, base + p0 * n_padded + jp * kc * kern.nr);
+      pack_b_panel(kern, opB, p0, kc, 0, N, jp, base + p0 * n_padded + jp * kc * kern.nr);
     }
   return packed;
 }

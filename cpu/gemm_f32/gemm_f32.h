@@ -60,6 +60,12 @@ enum class Trans { no, yes };
 using SgemmMicrokernel = void (*)(index_t k, const float* a, const float* b, float* c, index_t ldc,
                                   int n, float alpha, float beta);
 
+// Packs one NR-column micro-panel of op(B) = B^T from B stored N x K ([out][in] weights):
+// rows b[j * ldb + p] for j < n (n <= NR), p < kc, into dst[p * NR + j], zero for j >= n.
+// That is a transpose, done in registers by the ISA variants (a scalar loop writes one
+// element per cache line visited and was the whole cost of sgemm at M = 1).
+using SgemmPackBTrans = void (*)(const float* b, index_t ldb, index_t kc, int n, float* dst);
+
 struct SgemmKernel {
   const char* name;  // e.g. "sgemm_14x32_avx512"
   Isa isa;
@@ -67,6 +73,7 @@ struct SgemmKernel {
   int mc, kc, nc;    // cache blocks (multiples of mr / nr)
   // ukernel[m - 1] computes m rows, m = 1..mr.
   std::vector<SgemmMicrokernel> ukernel;
+  SgemmPackBTrans pack_b_trans = nullptr;  // nullptr: the portable loop in gemm_f32.cpp
 };
 
 // The registry: every variant compiled into the library, best last. Tests and benchmarks loop

@@ -12,6 +12,8 @@
 // Test: make test ARGS='-tc=*sgemm*'   Bench: make bench FILTER=sgemm_6x16_avx2
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "cpu/gemm_f32/sgemm_internal.h"
 
 namespace ik::cpu::detail {
@@ -84,12 +86,60 @@ void ukernel_avx2(index_t k, const float* a, const float* b, float* c, index_t l
   }
 }
 
+// In-register 8 x 8 transpose: unpack pairs, shuffle quads, then swap 128-bit halves.
+// On return r[c] holds column c of the input rows.
+inline void transpose8x8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // u[4g + c], half h: rows 4g..4g+3 of column 4h + c.
+  for (int g = 0; g < 2; ++g) {
+    __m256 *tg = t + 4 * g, *ug = u + 4 * g;
+    ug[0] = _mm256_shuffle_ps(tg[0], tg[2], 0x44);
+    ug[1] = _mm256_shuffle_ps(tg[0], tg[2], 0xEE);
+    ug[2] = _mm256_shuffle_ps(tg[1], tg[3], 0x44);
+    ug[3] = _mm256_shuffle_ps(tg[1], tg[3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {
+    r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);      // low halves: column c
+    r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);  // high halves: column 4 + c
+  }
+}
+
+// SgemmPackBTrans for NR = 16: two 8-row halves, 8 k at a time; the k tail goes through a
+// zero-padded stack copy of each row so nothing past the row end is read.
+void pack_b_trans_avx2(const float* b, index_t ldb, index_t kc, int n, float* dst) {
+  for (int half = 0; half < 2; ++half) {
+    const int j0 = 8 * half;
+    for (index_t p0 = 0; p0 < kc; p0 += 8) {
+      const int kk = static_cast<int>(std::min<index_t>(8, kc - p0));
+      __m256 r[8];
+      for (int j = 0; j < 8; ++j) {
+        if (j0 + j >= n) {
+          r[j] = _mm256_setzero_ps();
+        } else if (kk == 8) {
+          r[j] = _mm256_loadu_ps(b + (j0 + j) * ldb + p0);
+        } else {
+          alignas(32) float row[8] = {};
+          std::copy(b + (j0 + j) * ldb + p0, b + (j0 + j) * ldb + p0 + kk, row);
+          r[j] = _mm256_load_ps(row);
+        }
+      }
+      transpose8x8(r);
+      for (int c = 0; c < kk; ++c) _mm256_store_ps(dst + (p0 + c) * kNR + j0, r[c]);
+    }
+  }
+}
+
 }  // namespace
 
 SgemmKernel make_sgemm_kernel_avx2() {
   return SgemmKernel{"sgemm_6x16_avx2", Isa::avx2, kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072,
                      {&ukernel_avx2<1>, &ukernel_avx2<2>, &ukernel_avx2<3>, &ukernel_avx2<4>,
-                      &ukernel_avx2<5>, &ukernel_avx2<6>}};
+                      &ukernel_avx2<5>, &ukernel_avx2<6>},
+                     &pack_b_trans_avx2};
 }
 
 }  // namespace ik::cpu::detail

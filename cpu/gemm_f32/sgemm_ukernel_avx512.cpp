@@ -15,7 +15,14 @@
 // the C loads and stores (Intel SDM Vol. 1 §15.6.1, opmask registers), so no temp tile.
 //
 // Test: make test ARGS='-tc=*sgemm*'   Bench: make bench FILTER=sgemm_14x32_avx512
+// GCC 12's AVX-512 headers trip a false -Wmaybe-uninitialized at -O3 (GCC PR 105593, fixed in
+// GCC 13) inside their own "undefined" pass-through registers: silence it for the header only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
 
 #include "cpu/gemm_f32/sgemm_internal.h"
 
@@ -90,6 +97,50 @@ void ukernel_avx512(index_t k, const float* a, const float* b, float* c, index_t
   }
 }
 
+// In-register 16 x 16 transpose (four rounds of 16 shuffles; the classic unpack / shuffle /
+// 128-bit-lane permute ladder): on return r[c] holds column c of the input rows.
+inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);      // per lane: r_i[0] r_i+1[0] r_i[1] r_i+1[1]
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  //           r_i[2] r_i+1[2] r_i[3] r_i+1[3]
+  }
+  // u[4g + c], lane l: rows 4g..4g+3 of column 4l + c.
+  for (int g = 0; g < 4; ++g) {
+    __m512 *tg = t + 4 * g, *ug = u + 4 * g;
+    ug[0] = _mm512_shuffle_ps(tg[0], tg[2], 0x44);
+    ug[1] = _mm512_shuffle_ps(tg[0], tg[2], 0xEE);
+    ug[2] = _mm512_shuffle_ps(tg[1], tg[3], 0x44);
+    ug[3] = _mm512_shuffle_ps(tg[1], tg[3], 0xEE);
+  }
+  // Gather the four row groups of each column: lanes (0, 2) then (1, 3), twice.
+  for (int c = 0; c < 4; ++c) {
+    const __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+    const __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88), y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+    r[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);       // column c      (lane 0)
+    r[4 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);   // column 4 + c  (lane 1)
+    r[8 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);   // column 8 + c  (lane 2)
+    r[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);  // column 12 + c (lane 3)
+  }
+}
+
+// SgemmPackBTrans for NR = 32: two 16-row halves, 16 k at a time through the transpose; the k
+// tail uses masked loads (nothing past the row end is read) and rows j >= n are zeros.
+void pack_b_trans_avx512(const float* b, index_t ldb, index_t kc, int n, float* dst) {
+  for (int half = 0; half < 2; ++half) {
+    const int j0 = 16 * half;
+    for (index_t p0 = 0; p0 < kc; p0 += 16) {
+      const int kk = static_cast<int>(std::min<index_t>(16, kc - p0));
+      const __mmask16 kmask = kk == 16 ? __mmask16(0xFFFF) : __mmask16((1u << kk) - 1);
+      __m512 r[16];
+      for (int j = 0; j < 16; ++j)
+        r[j] = j0 + j < n ? _mm512_maskz_loadu_ps(kmask, b + (j0 + j) * ldb + p0) : _mm512_setzero_ps();
+      transpose16x16(r);
+      for (int c = 0; c < kk; ++c) _mm512_store_ps(dst + (p0 + c) * kNR + j0, r[c]);
+    }
+  }
+}
+
 }  // namespace
 
 SgemmKernel make_sgemm_kernel_avx512() {
@@ -97,7 +148,8 @@ SgemmKernel make_sgemm_kernel_avx512() {
                      {&ukernel_avx512<1>, &ukernel_avx512<2>, &ukernel_avx512<3>, &ukernel_avx512<4>,
                       &ukernel_avx512<5>, &ukernel_avx512<6>, &ukernel_avx512<7>, &ukernel_avx512<8>,
                       &ukernel_avx512<9>, &ukernel_avx512<10>, &ukernel_avx512<11>, &ukernel_avx512<12>,
-                      &ukernel_avx512<13>, &ukernel_avx512<14>}};
+                      &ukernel_avx512<13>, &ukernel_avx512<14>},
+                     &pack_b_trans_avx512};
 }
 
 }  // namespace ik::cpu::detail
