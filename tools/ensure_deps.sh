@@ -24,7 +24,8 @@ if command -v "$CXX" >/dev/null; then
       # Optional baselines: installed when we can, skipped by the build when absent.
       # The OpenMP build of OpenBLAS: the default pthread build fights OpenMP threads.
       [ -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so ] || missing+=(libopenblas-openmp-dev)
-      have_header oneapi/dnnl/dnnl.h || missing+=(libdnnl-dev) ;;
+      have_header oneapi/dnnl/dnnl.h || missing+=(libdnnl-dev)
+      have_header eigen3/Eigen/Sparse || missing+=(libeigen3-dev) ;;
     plots)
       # Any python3 that imports matplotlib will do (plots/plot.py is run by the first such one;
       # a pyenv shim without it must not trigger an apt install every time).
@@ -50,7 +51,7 @@ case $target in
   bench) # the library baselines are optional: go on without them, say so
     only_optional=1
     for p in "${missing[@]}"; do
-      case $p in libopenblas-openmp-dev|libdnnl-dev) ;; *) only_optional=0 ;; esac
+      case $p in libopenblas-openmp-dev|libdnnl-dev|libeigen3-dev) ;; *) only_optional=0 ;; esac
     done
     if [ $only_optional = 1 ]; then echo "  (continuing without those baselines)" >&2; exit 0; fi ;;
 esac
