@@ -45,13 +45,11 @@
 #include <vector>
 
 #include "common/aligned_buffer.h"
+#include "common/blas_types.h"
 #include "common/cpu_features.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
-
-enum class Layout { row_major, col_major };
-enum class Trans { no, yes };
 
 // Microkernel contract: C[m x n] = alpha * (Apanel * Bpanel) + beta * C for one micro-tile.
 //   a: packed A micro-panel with row stride m (a[k*m + i]); b: packed B micro-panel with row

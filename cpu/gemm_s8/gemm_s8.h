@@ -74,7 +74,7 @@
 #include "common/aligned_buffer.h"
 #include "common/cpu_features.h"
 #include "common/matrix.h"
-#include "cpu/gemm_f32/gemm_f32.h"  // Trans
+#include "common/blas_types.h"
 #include "cpu/gemm_s8/quantize.h"
 
 namespace ik::cpu {
