@@ -33,7 +33,7 @@ GB_SUFFIX = re.compile(
     r"^(real_time|manual_time|process_time|min_time:.*|min_warmup_time:.*|iterations:\d+|repeats:\d+)$")
 NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 CSV_COLUMNS = ["family", "variant", "shape", "threads", "time_ns", "rate", "x_fp32", "x_library",
-               "library", "rate_unit", "pct_peak", "M", "N", "K", "cache", "source"]
+               "library", "rate_unit", "pct_peak", "rel_err", "M", "N", "K", "cache", "source"]
 
 
 def parse_name(name):
@@ -106,8 +106,13 @@ def collect(benchmarks):
             rate = statistics.median(rates) if None not in rates else None
         family, variant, shape, threads = parse_name(run_name)
         label = parse_label(base.get("label", ""))
+        # rel_err: a counter set by reduced-precision families (relative error of the result
+        # against the fp32 reference on the same real-valued inputs), so speed and accuracy
+        # are read side by side.
+        rel_err = base.get("rel_err")
         rows.append(dict(family=family, variant=variant, shape=shape, threads=threads, time_ns=time_ns,
-                         rate=rate, rate_unit=unit, label=label))
+                         rate=rate, rate_unit=unit, label=label,
+                         rel_err=float(rel_err) if isinstance(rel_err, (int, float)) else None))
     return rows, errors
 
 
@@ -177,13 +182,15 @@ def print_table(rows, context, out=sys.stdout):
         if load >= 0.5:
             print(f"WARNING: load average {load:.2f} when the run started: other processes share these "
                   "cores, so the all-threads rows (and their peak) are unreliable", file=out)
-    head = ["family", "variant", "shape", "thr", "time", "rate", "%peak", "x_fp32", "x_library", "library"]
+    head = ["family", "variant", "shape", "thr", "time", "rate", "%peak", "x_fp32", "x_library", "library",
+            "rel_err"]
     table = []
     for r in rows:
         rate = "" if r["rate"] is None else f"{r['rate']:.4g} {r['rate_unit']}"
         pct = "" if r["pct_peak"] is None else f"{r['pct_peak']:.0f}%"
         table.append([r["family"], r["variant"], r["shape"], str(r["threads"]), fmt_time(r["time_ns"]), rate,
-                      pct, fmt_x(r["x_fp32"]), fmt_x(r["x_library"]), r["library"]])
+                      pct, fmt_x(r["x_fp32"]), fmt_x(r["x_library"]), r["library"],
+                      "" if r["rel_err"] is None else f"{r['rel_err']:.1e}"])
     widths = [max([len(h)] + [len(t[i]) for t in table]) for i, h in enumerate(head)]
     right = {3, 4, 5, 6, 7, 8}
 
@@ -212,7 +219,7 @@ def write_csv(rows, path):
             lab = r["label"]
             w.writerow([r["family"], r["variant"], r["shape"], r["threads"], num(r["time_ns"], 8), num(r["rate"], 6),
                         num(r["x_fp32"], 4), num(r["x_library"], 4), r["library"], r["rate_unit"],
-                        num(r["pct_peak"], 4), lab.get("M", ""), lab.get("N", ""), lab.get("K", ""),
+                        num(r["pct_peak"], 4), num(r["rel_err"], 3), lab.get("M", ""), lab.get("N", ""), lab.get("K", ""),
                         lab.get("cache", ""), r["source"]])
 
 
