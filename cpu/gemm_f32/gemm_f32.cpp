@@ -99,10 +99,14 @@ struct Operand {
 
 // Pack op(A)[i0 : i0+mc, p0 : p0+kc] into MR-row micro-panels, each k-major with stride m
 // (m = MR except the last panel): dst[panel][p][i].
-void pack_a(const Operand& A, index_t i0, index_t mc, index_t p0, index_t kc, int mr, float* dst) {
+void pack_a(const SgemmKernel& kern, const Operand& A, index_t i0, index_t mc, index_t p0, index_t kc,
+            float* dst) {
+  const int mr = kern.mr;
   for (index_t ir = 0; ir < mc; ir += mr) {
     const index_t m = std::min<index_t>(mr, mc - ir);
-    if (!A.trans) {
+    if (!A.trans && kern.pack_a) {
+      kern.pack_a(A.data + (i0 + ir) * A.ld + p0, A.ld, kc, static_cast<int>(m), dst);
+    } else if (!A.trans) {
       // Write the panel in order, reading the m rows of A as m sequential streams: each line
       // read from a row serves 16 consecutive k, and the stores are contiguous.
       const float* src = A.data + (i0 + ir) * A.ld + p0;
@@ -211,7 +215,7 @@ void run_block(const BlockArgs& args, int tid, int nthreads) {
   float* apack = thread_a_buffer(static_cast<std::size_t>(kern.mc) * static_cast<std::size_t>(args.kc));
   for (index_t i0 = row_begin; i0 < row_end; i0 += kern.mc) {
     const index_t mc = std::min<index_t>(kern.mc, row_end - i0);
-    pack_a(*args.A, i0, mc, args.p0, args.kc, kern.mr, apack);
+    pack_a(kern, *args.A, i0, mc, args.p0, args.kc, apack);
     // ir outer, jr inner: the A micro-panel (MR x KC) stays in L1 across all the B micro-panels
     // of this thread, which stream from the L2-resident B block (the kernels prefetch them).
     // The BLIS order (jr outer, B micro-panel in L1) thrashed L1 with NR = 32: a 32 KiB B

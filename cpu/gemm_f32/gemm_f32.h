@@ -64,6 +64,11 @@ using SgemmMicrokernel = void (*)(index_t k, const float* a, const float* b, flo
 // element per cache line visited and was the whole cost of sgemm at M = 1).
 using SgemmPackBTrans = void (*)(const float* b, index_t ldb, index_t kc, int n, float* dst);
 
+// Packs one A micro-panel from row-major A (no transpose): rows a[i * lda + p] for i < m
+// (m <= MR), p < kc, into dst[p * m + i]. Also a transpose; the ISA variants do it in registers
+// (the scalar loop cost ~20% of the run time when N is small, e.g. an im2col GEMM with N = 64).
+using SgemmPackA = void (*)(const float* a, index_t lda, index_t kc, int m, float* dst);
+
 struct SgemmKernel {
   const char* name;  // e.g. "sgemm_14x32_avx512"
   Isa isa;
@@ -72,6 +77,7 @@ struct SgemmKernel {
   // ukernel[m - 1] computes m rows, m = 1..mr.
   std::vector<SgemmMicrokernel> ukernel;
   SgemmPackBTrans pack_b_trans = nullptr;  // nullptr: the portable loop in gemm_f32.cpp
+  SgemmPackA pack_a = nullptr;             // nullptr: the portable loop in gemm_f32.cpp
 };
 
 // The registry: every variant compiled into the library, best last. Tests and benchmarks loop

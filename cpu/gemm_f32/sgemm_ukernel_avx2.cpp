@@ -133,13 +133,31 @@ void pack_b_trans_avx2(const float* b, index_t ldb, index_t kc, int n, float* ds
   }
 }
 
+// SgemmPackA for MR = 6: 8 k at a time through the 8 x 8 transpose (rows 6, 7 zero); output
+// row p is m contiguous floats at dst + p * m, written with vmaskmovps.
+void pack_a_avx2(const float* a, index_t lda, index_t kc, int m, float* dst) {
+  const __m256i rows = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskWindow + 16 - m));
+  for (index_t p0 = 0; p0 < kc; p0 += 8) {
+    const int kk = static_cast<int>(std::min<index_t>(8, kc - p0));
+    __m256 r[8];
+    if (kk == 8) {
+      for (int i = 0; i < 8; ++i) r[i] = i < m ? _mm256_loadu_ps(a + i * lda + p0) : _mm256_setzero_ps();
+    } else {
+      const __m256i kmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskWindow + 16 - kk));
+      for (int i = 0; i < 8; ++i) r[i] = i < m ? _mm256_maskload_ps(a + i * lda + p0, kmask) : _mm256_setzero_ps();
+    }
+    transpose8x8(r);
+    for (int c = 0; c < kk; ++c) _mm256_maskstore_ps(dst + (p0 + c) * m, rows, r[c]);
+  }
+}
+
 }  // namespace
 
 SgemmKernel make_sgemm_kernel_avx2() {
   return SgemmKernel{"sgemm_6x16_avx2", Isa::avx2, kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072,
                      {&ukernel_avx2<1>, &ukernel_avx2<2>, &ukernel_avx2<3>, &ukernel_avx2<4>,
                       &ukernel_avx2<5>, &ukernel_avx2<6>},
-                     &pack_b_trans_avx2};
+                     &pack_b_trans_avx2, &pack_a_avx2};
 }
 
 }  // namespace ik::cpu::detail

@@ -141,6 +141,21 @@ void pack_b_trans_avx512(const float* b, index_t ldb, index_t kc, int n, float* 
   }
 }
 
+// SgemmPackA for MR = 14: 16 k at a time, the m rows (zero rows above m) through the same
+// transpose; output row p is m contiguous floats at dst + p * m, written with a masked store.
+void pack_a_avx512(const float* a, index_t lda, index_t kc, int m, float* dst) {
+  const __mmask16 rows = static_cast<__mmask16>((1u << m) - 1);
+  for (index_t p0 = 0; p0 < kc; p0 += 16) {
+    const int kk = static_cast<int>(std::min<index_t>(16, kc - p0));
+    const __mmask16 kmask = kk == 16 ? __mmask16(0xFFFF) : __mmask16((1u << kk) - 1);
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i)
+      r[i] = i < m ? _mm512_maskz_loadu_ps(kmask, a + i * lda + p0) : _mm512_setzero_ps();
+    transpose16x16(r);
+    for (int c = 0; c < kk; ++c) _mm512_mask_storeu_ps(dst + (p0 + c) * m, rows, r[c]);
+  }
+}
+
 }  // namespace
 
 SgemmKernel make_sgemm_kernel_avx512() {
@@ -149,7 +164,7 @@ SgemmKernel make_sgemm_kernel_avx512() {
                       &ukernel_avx512<5>, &ukernel_avx512<6>, &ukernel_avx512<7>, &ukernel_avx512<8>,
                       &ukernel_avx512<9>, &ukernel_avx512<10>, &ukernel_avx512<11>, &ukernel_avx512<12>,
                       &ukernel_avx512<13>, &ukernel_avx512<14>},
-                     &pack_b_trans_avx512};
+                     &pack_b_trans_avx512, &pack_a_avx512};
 }
 
 }  // namespace ik::cpu::detail
