@@ -15,10 +15,11 @@
 // the C loads and stores (Intel SDM Vol. 1 §15.6.1, opmask registers), so no temp tile.
 //
 // Test: make test ARGS='-tc=*sgemm*'   Bench: make bench FILTER=sgemm_14x32_avx512
-// GCC 12's AVX-512 headers trip a false -Wmaybe-uninitialized at -O3 (GCC PR 105593, fixed in
-// GCC 13) inside their own "undefined" pass-through registers: silence it for the header only.
+// GCC 12's AVX-512 headers trip a false -W(maybe-)uninitialized (GCC PR 105593, fixed in GCC 13)
+// inside their own "undefined" pass-through registers: silence it for the header only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 

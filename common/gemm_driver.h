@@ -1,0 +1,330 @@
+// A templated BLIS-style blocking driver for GEMMs whose weight B is pre-packed once and whose
+// microkernel accumulates in fp32: the loop nest, the thread grid and the packing skeleton that
+// cpu/gemm_f16 and cpu/gemm_bf16 share (and that cpu/gemm_f32 may migrate to). The element
+// types are the families' business; this file only moves panels around.
+//
+//   C[M x N] (fp32, row-major) = alpha * A[M x K] * B[K x N] + beta * C
+//
+// Technique: the loop nest of cpu/gemm_f32 (BLIS, Van Zee & van de Geijn, ACM TOMS 2015), with
+// the same ir-outer / jr-inner order (the A micro-panel stays in L1 while B micro-panels stream
+// from the L2-resident B block, prefetched by the microkernel) and the same thread grid:
+//
+//   for jc in N step NC:                       B block KC x NC   (pre-packed, read in place)
+//     for pc in K step KC:
+//       for ic in M step MC:  pack A           A block MC x KC   (per thread, converted here)
+//         for ir in MC step MR:                A micro-panel in L1
+//           for jr in NC step NR:              microkernel C[MR x NR] += A panel * B panel
+//
+// Loop order a_resident (Blocking::a_resident, for the AMX kernel): the A block is the
+// resident operand instead (L2, packed once per k block for all of N) and each B micro-panel
+// is read once per A block:
+//
+//   for pc in K step KC:
+//     for ic in M step MC:  pack A            A block MC x KC   -> L2
+//       for jr in N step NR:                  B micro-panel KC x NR (pre-packed, streamed)
+//         for ir in MC step MR:               microkernel
+//
+// K packing granularity (kpack): a microkernel that consumes k in groups (AVX512_BF16
+// VDPBF16PS takes 2 consecutive k per 32-bit lane) packs both operands in groups of kpack k,
+// the last group zero padded (0 * 0 adds nothing). kpack = 1 is the classic layout.
+//
+//   B micro-panel, kpack = 1 (NR columns)      B micro-panel, kpack = 2
+//     k=0: b[0][0]  b[0][1] .. b[0][NR-1]        k=0,1: b[0][0] b[1][0] | b[0][1] b[1][1] | .. (NR pairs)
+//     k=1: b[1][0]  b[1][1] .. b[1][NR-1]        k=2,3: b[2][0] b[3][0] | b[2][1] b[3][1] | ..
+//   A micro-panel (m rows): k-major rows of m (kpack = 1) or of m pairs (kpack = 2); with
+//   a_rows, MR rows of kcp k each (row-major, zero rows past m), the layout of an AMX A tile.
+//   kpack = 32 is the pair layout with K padded to whole AMX tiles (32 k).
+//
+// Packed B of a whole weight: [k block][panel][kcp][NR] (kcp = kc rounded up to kpack), the
+// block that starts at p0 at element offset p0 * round_up(N, NR), so the panels of any column
+// range of one k block are contiguous (the pre-packed fp32 path of cpu/gemm_f32 does the same).
+//
+// Microkernel contract: uk[m - 1](k, a, b, c, ldc, n, alpha, beta) computes m rows, 1 <= n <= NR
+// columns, C = alpha * (A panel * B panel) + beta * C over the real depth k (>= 1; the kernel
+// rounds it up to kpack itself); beta == 0 never reads C. a and b are the packed panels, typed
+// by the family (void* here so one signature fits every element type).
+//
+// Threads: OpenMP over a Tm x Tn grid of micro-tiles of C (thread_grid below, as in gemm_f32).
+// Every C element is computed by one thread in a fixed k order, so results are bitwise
+// independent of the thread count.
+//
+// Test: make test ARGS='-tc=gemm_f16:*,gemm_bf16:*'   (the driver has no entry point of its own)
+#pragma once
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "common/aligned_buffer.h"
+#include "common/matrix.h"
+
+namespace ik {
+
+// How a weight B is stored before packing: K x N row-major (ldb >= N), or N x K row-major
+// (ldb >= K, [out][in], the layout of a PyTorch Linear weight; op(B) = B^T).
+enum class WeightLayout { k_by_n, n_by_k };
+
+namespace gemm_driver {
+
+using Microkernel = void (*)(index_t k, const void* a, const void* b, float* c, index_t ldc, int n,
+                             float alpha, float beta);
+
+struct Blocking {
+  int mr, nr;        // register tile
+  int mc, kc, nc;    // cache blocks; kc a multiple of kpack
+  int kpack;         // k per packed group: 1; 2 for bf16 pairs; 32 for AMX (pairs, K padded to 32)
+  // A micro-panels row-major [MR][kcp] with rows m..MR-1 zero (AMX tile loads read whole
+  // 16-row tiles); otherwise k-major [k][m] (kpack 1) or [k/2][m][2] (kpack >= 2).
+  bool a_rows = false;
+  // Loop order for kernels whose C tile is expensive to reload (AMX: tiles are stored through
+  // memory at every call) and whose A conversion is costly: A block resident in L2, packed
+  // once per (k block, row block) for all of N, B micro-panels streamed through it (see
+  // run_packed). nc is unused then.
+  bool a_resident = false;
+};
+
+inline index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
+
+// Elements of a packed B for a K x N weight.
+inline std::size_t packed_b_elems(const Blocking& blk, index_t K, index_t N) {
+  return static_cast<std::size_t>(round_up(K, blk.kpack)) * static_cast<std::size_t>(round_up(N, blk.nr));
+}
+
+// Fewer threads for small problems (a parallel region costs microseconds): >= ~4 MFLOP each.
+inline int threads_for(int max_threads, index_t M, index_t N, index_t K) {
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  return std::max(1, static_cast<int>(std::min<double>(max_threads, std::max(1.0, flops / 4e6))));
+}
+
+// The factorization Tm x Tn = nthreads whose largest rectangle of micro-tiles is smallest; ties
+// go to more row splits (B shared, A not packed twice). Skinny M (GEMV) therefore splits N.
+struct Grid {
+  int tm = 1, tn = 1;
+};
+inline Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads) {
+  Grid best;
+  index_t best_cost = -1;
+  for (int tm = 1; tm <= nthreads; ++tm) {
+    if (nthreads % tm) continue;
+    const int tn = nthreads / tm;
+    const index_t cost = ((row_tiles + tm - 1) / tm) * ((col_tiles + tn - 1) / tn);
+    if (best_cost < 0 || cost <= best_cost) {
+      best_cost = cost;
+      best = {tm, tn};
+    }
+  }
+  return best;
+}
+
+// C = beta * C (beta == 0 writes zeros without reading: C may hold NaN).
+inline void scale_c(index_t rows, index_t cols, float beta, float* C, index_t ldc) {
+  for (index_t i = 0; i < rows; ++i) {
+    float* ci = C + i * ldc;
+    if (beta == 0.0f)
+      std::fill(ci, ci + cols, 0.0f);
+    else if (beta != 1.0f)
+      for (index_t j = 0; j < cols; ++j) ci[j] *= beta;
+  }
+}
+
+// Byte ranges, for rejecting an output that aliases an input.
+struct Span {
+  std::uintptr_t begin, end;
+};
+template <typename T>
+Span span_of(const T* p, index_t rows, index_t cols, index_t ld) {
+  auto b = reinterpret_cast<std::uintptr_t>(p);
+  if (rows <= 0 || cols <= 0) return {b, b};
+  return {b, b + static_cast<std::uintptr_t>(((rows - 1) * ld + cols) * static_cast<index_t>(sizeof(T)))};
+}
+inline bool overlaps(Span x, Span y) { return x.begin < y.end && y.begin < x.end; }
+
+// Offset of element (p, j) of a packed micro-panel (p < kcp, j < width) with k grouped by kpack.
+inline index_t panel_index(index_t p, index_t j, index_t width, int kpack) {
+  return kpack == 1 ? p * width + j : (p / 2) * width * 2 + j * 2 + (p & 1);
+}
+
+// Pack one NR-column micro-panel of op(B)[p0 : p0+kc, jj : jj+n] (n <= NR) from a row-major
+// stored matrix of TSrc, converting each contiguous run of the source with
+// conv(const TSrc* src, TDst* dst, count). Columns n..NR and k rows kc..kcp are zero.
+// One-time preparation: clarity over speed (each run goes through a small stack buffer).
+template <typename TDst, typename TSrc, typename Conv>
+void pack_b_panel(const TSrc* B, index_t ldb, WeightLayout layout, index_t p0, index_t kc, index_t jj,
+                  index_t n, const Blocking& blk, TDst* dst, Conv&& conv) {
+  const index_t nr = blk.nr, kcp = round_up(kc, blk.kpack);
+  std::fill(dst, dst + kcp * nr, TDst(0));
+  constexpr index_t kChunk = 256;
+  TDst tmp[kChunk];
+  if (layout == WeightLayout::k_by_n) {
+    for (index_t p = 0; p < kc; ++p) {
+      conv(B + (p0 + p) * ldb + jj, tmp, n);  // n <= NR <= kChunk
+      for (index_t j = 0; j < n; ++j) dst[panel_index(p, j, nr, blk.kpack)] = tmp[j];
+    }
+  } else {
+    // Column j of op(B) is row j of the stored [N][K] matrix: contiguous in k.
+    for (index_t j = 0; j < n; ++j)
+      for (index_t q = 0; q < kc; q += kChunk) {
+        const index_t len = std::min(kChunk, kc - q);
+        conv(B + (jj + j) * ldb + p0 + q, tmp, len);
+        for (index_t p = 0; p < len; ++p) dst[panel_index(q + p, j, nr, blk.kpack)] = tmp[p];
+      }
+  }
+}
+
+// Pack a whole K x N weight into dst (packed_b_elems elements), panels in parallel.
+template <typename TDst, typename TSrc, typename Conv>
+void pack_b(const Blocking& blk, WeightLayout layout, index_t K, index_t N, const TSrc* B, index_t ldb,
+            int threads, TDst* dst, Conv conv) {
+  const index_t n_padded = round_up(N, blk.nr), panels = n_padded / blk.nr;
+  const index_t kblocks = (K + blk.kc - 1) / blk.kc;
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
+  for (index_t kb = 0; kb < kblocks; ++kb)
+    for (index_t jp = 0; jp < panels; ++jp) {
+      const index_t p0 = kb * blk.kc, kc = std::min<index_t>(blk.kc, K - p0);
+      const index_t jj = jp * blk.nr, n = std::min<index_t>(blk.nr, N - jj);
+      pack_b_panel(B, ldb, layout, p0, kc, jj, n, blk,
+                   dst + p0 * n_padded + jp * round_up(kc, blk.kpack) * blk.nr, conv);
+    }
+}
+
+// Pack rows [i0, i0+mc) x k [p0, p0+kc) of a row-major A (TSrc) into MR-row micro-panels of TDst,
+// each kcp deep (zero padded), converting each row run with conv(src, dst, count).
+template <typename TDst, typename TSrc, typename Conv>
+void pack_a(const TSrc* A, index_t lda, index_t i0, index_t mc, index_t p0, index_t kc, const Blocking& blk,
+            TDst* dst, Conv&& conv) {
+  const index_t kcp = round_up(kc, blk.kpack);
+  constexpr index_t kChunk = 512;
+  TDst tmp[kChunk];
+  if (blk.a_rows) {
+    for (index_t ir = 0; ir < mc; ir += blk.mr) {
+      const index_t m = std::min<index_t>(blk.mr, mc - ir);
+      for (index_t i = 0; i < blk.mr; ++i) {
+        TDst* row = dst + i * kcp;
+        index_t done = 0;
+        if (i < m) {
+          const TSrc* src = A + (i0 + ir + i) * lda + p0;
+          for (; done < kc; done += kChunk) conv(src + done, row + done, std::min(kChunk, kc - done));
+          done = kc;
+        }
+        std::fill(row + done, row + kcp, TDst(0));
+      }
+      dst += blk.mr * kcp;
+    }
+    return;
+  }
+  for (index_t ir = 0; ir < mc; ir += blk.mr) {
+    const index_t m = std::min<index_t>(blk.mr, mc - ir);
+    for (index_t i = 0; i < m; ++i) {
+      const TSrc* src = A + (i0 + ir + i) * lda + p0;
+      for (index_t q = 0; q < kc; q += kChunk) {
+        const index_t len = std::min(kChunk, kc - q);
+        conv(src + q, tmp, len);
+        if (blk.kpack == 1)
+          for (index_t p = 0; p < len; ++p) dst[(q + p) * m + i] = tmp[p];
+        else
+          for (index_t p = 0; p < len; ++p) dst[panel_index(q + p, i, m, 2)] = tmp[p];
+      }
+      for (index_t p = kc; p < kcp; ++p) dst[panel_index(p, i, m, blk.kpack)] = TDst(0);
+    }
+    dst += m * kcp;
+  }
+}
+
+// Per-thread packed-A buffer, reused across calls.
+template <typename T>
+T* thread_a_buffer(std::size_t count) {
+  thread_local AlignedBuffer<T> buf;
+  buf.ensure(count);
+  return buf.data();
+}
+
+// C = alpha * A * B + beta * C with B pre-packed (packed_b_elems layout above) and A packed
+// per block by pack_a(i0, mc, p0, kc, TA* dst). Arguments are validated by the caller; M, N,
+// K >= 1 and alpha != 0.
+template <typename TA, typename PackA>
+void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N, index_t K, float alpha,
+                PackA&& pack_a_block, const void* bpacked, std::size_t b_elem_bytes, float beta, float* C,
+                index_t ldc, int max_threads) {
+  const index_t n_padded = round_up(N, blk.nr);
+  const int nthreads = threads_for(max_threads, M, N, K);
+  const auto* bbase = static_cast<const unsigned char*>(bpacked);
+  if (blk.a_resident) {
+    // for pc: for ic (rows of this thread): pack A block (MC x KC, L2), then for every B
+    // micro-panel of this thread (KC x NR, read once into L1) run all MR-row micro-panels of A
+    // against it. A is packed (and converted) once per k block instead of once per NC block,
+    // and the B micro-panel is reused MC / MR times from L1.
+#pragma omp parallel num_threads(nthreads)
+    {
+      const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(blk.mc) * static_cast<std::size_t>(blk.kc));
+      const index_t row_tiles = (M + blk.mr - 1) / blk.mr, panels = n_padded / blk.nr;
+      const Grid grid = thread_grid(row_tiles, panels, nt);
+      const int tm = tid / grid.tn, tn = tid % grid.tn;
+      const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
+      const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
+      const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
+      if (row_begin < row_end && jp_begin < jp_end) {
+        for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
+          const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
+          const float beta_k = p0 == 0 ? beta : 1.0f;
+          const unsigned char* bblock = bbase + static_cast<std::size_t>(p0 * n_padded) * b_elem_bytes;
+          for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
+            const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
+            pack_a_block(i0, mc, p0, kc, apack);
+            for (index_t jp = jp_begin; jp < jp_end; ++jp) {
+              const int n = static_cast<int>(std::min<index_t>(blk.nr, N - jp * blk.nr));
+              const unsigned char* bpanel = bblock + static_cast<std::size_t>(jp * kcp * blk.nr) * b_elem_bytes;
+              for (index_t ir = 0; ir < mc; ir += blk.mr) {
+                const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
+                uk[m - 1](kc, apack + ir * kcp, bpanel, C + (i0 + ir) * ldc + jp * blk.nr, ldc, n, alpha, beta_k);
+              }
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+#pragma omp parallel num_threads(nthreads)
+  {
+    const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(blk.mc) * static_cast<std::size_t>(blk.kc));
+    const index_t row_tiles = (M + blk.mr - 1) / blk.mr;
+    // Each thread owns the same C rectangle in every block: no barrier between blocks.
+    for (index_t j0 = 0; j0 < N; j0 += blk.nc) {
+      const index_t nc = std::min<index_t>(blk.nc, N - j0);
+      const index_t panels = (nc + blk.nr - 1) / blk.nr;
+      const Grid grid = thread_grid(row_tiles, panels, nt);
+      const int tm = tid / grid.tn, tn = tid % grid.tn;
+      const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
+      const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
+      const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
+      if (row_begin >= row_end || jp_begin >= jp_end) continue;
+      for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
+        const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
+        const float beta_k = p0 == 0 ? beta : 1.0f;
+        const unsigned char* bblock =
+            bbase + static_cast<std::size_t>(p0 * n_padded + (j0 / blk.nr) * kcp * blk.nr) * b_elem_bytes;
+        for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
+          const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
+          pack_a_block(i0, mc, p0, kc, apack);
+          // ir outer, jr inner (see gemm_f32.cpp): the A micro-panel stays in L1.
+          for (index_t ir = 0; ir < mc; ir += blk.mr) {
+            const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
+            const TA* apanel = apack + ir * kcp;
+            float* crow = C + (i0 + ir) * ldc + j0;
+            for (index_t jp = jp_begin; jp < jp_end; ++jp) {
+              const int n = static_cast<int>(std::min<index_t>(blk.nr, nc - jp * blk.nr));
+              uk[m - 1](kc, apanel, bblock + static_cast<std::size_t>(jp * kcp * blk.nr) * b_elem_bytes,
+                        crow + jp * blk.nr, ldc, n, alpha, beta_k);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace gemm_driver
+}  // namespace ik

@@ -1,0 +1,214 @@
+// bf16gemm entry points: registry and dispatch (AVX512_BF16 checked on top of the avx512 path),
+// argument validation, bf16 packing of the weight (plain or k-pairs), packing of A (rounded to
+// bf16, stored as pairs or widened to fp32 for the widening kernels), and the blocked loop nest
+// of common/gemm_driver.h. See gemm_bf16.h for the contract and the layouts.
+#include "cpu/gemm_bf16/gemm_bf16.h"
+
+#include <cpuid.h>
+#include <omp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "common/error.h"
+#include "common/half.h"
+#include "common/half_convert.h"
+
+namespace ik::cpu {
+
+bool amx_bf16_usable() {
+  static const bool usable = [] {
+    if (!cpu_features().avx512bf16) return false;  // the AMX kernel's epilogue is AVX-512
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, nullptr) < 7) return false;
+    __cpuid_count(7, 0, a, b, c, d);
+    const bool amx_bf16 = d & (1u << 22), amx_tile = d & (1u << 24);
+    if (!amx_bf16 || !amx_tile) return false;
+    std::uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));  // OSXSAVE implied by os_avx512
+    const std::uint64_t xcr0 = (std::uint64_t(hi) << 32) | lo;
+    if ((xcr0 & (3ull << 17)) != (3ull << 17)) return false;  // XTILECFG, XTILEDATA
+#ifdef __linux__
+    // Linux >= 5.16 keeps AMX state disabled until the process asks (Documentation/arch/x86/xstate.rst).
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) != 0) return false;
+    return true;
+#else
+    return false;
+#endif
+  }();
+  return usable;
+}
+
+bool bf16gemm_kernel_supported(const Bf16gemmKernel& k) {
+  return isa_supported(k.isa) && (!k.needs_avx512bf16 || cpu_features().avx512bf16) &&
+         (!k.needs_amx || amx_bf16_usable());
+}
+
+const std::vector<Bf16gemmKernel>& bf16gemm_kernels() {
+  static const std::vector<Bf16gemmKernel> kernels = {
+      detail::make_bf16gemm_kernel_scalar(),
+      detail::make_bf16gemm_kernel_avx2(),
+      detail::make_bf16gemm_kernel_avx512(),
+      detail::make_bf16gemm_kernel_avx512bf16(),
+      detail::make_bf16gemm_kernel_amx(),
+  };
+  return kernels;
+}
+
+const Bf16gemmKernel& bf16gemm_kernel_for(Isa isa) {
+  IK_REQUIRE(isa_supported(isa), "ik::cpu::bf16gemm_kernel_for", "isa = ", isa_name(isa),
+             " is not supported by this CPU/OS (", cpu_features_string(), ")");
+  // Best last in the registry: the AVX512_BF16 kernel wins over the widening one when it runs.
+  const auto& ks = bf16gemm_kernels();
+  for (auto it = ks.rbegin(); it != ks.rend(); ++it)
+    if (it->isa == isa && bf16gemm_kernel_supported(*it)) return *it;
+  ik::detail::throw_error("ik::cpu::bf16gemm_kernel_for", "no bf16gemm kernel for isa = ", isa_name(isa));
+}
+
+const Bf16gemmKernel& bf16gemm_selected_kernel() { return bf16gemm_kernel_for(selected_isa()); }
+
+namespace {
+
+int resolve_threads(const char* where, const Bf16gemmOptions& opt) {
+  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
+  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
+}
+
+const Bf16gemmKernel& resolve_kernel(const char* where, const Bf16gemmOptions& opt) {
+  if (!opt.kernel) return bf16gemm_selected_kernel();
+  IK_REQUIRE(bf16gemm_kernel_supported(*opt.kernel), where, "options.kernel = ", opt.kernel->name, " needs ",
+             isa_name(opt.kernel->isa), opt.kernel->needs_avx512bf16 ? " + AVX512_BF16" : "",
+             opt.kernel->needs_amx ? " + AMX-BF16" : "",
+             ", which this CPU/OS cannot run");
+  return *opt.kernel;
+}
+
+// fp32 -> bf16 run converter (RNE, common/half.h bit for bit) for the kernel's ISA, chosen once
+// per call: the public convert_f32_to_bf16 reads IK_ISA on every call.
+using Bf16Round = void (*)(const float*, std::uint16_t*, std::size_t);
+void f32_to_bf16_scalar(const float* s, std::uint16_t* d, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) d[i] = f32_to_bf16(s[i]);
+}
+Bf16Round round_for(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return &half_detail::f32_to_bf16_avx512;
+    case Isa::avx2: return &half_detail::f32_to_bf16_avx2;
+    default: return &f32_to_bf16_scalar;
+  }
+}
+
+template <typename TA>
+void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda,
+                          const Bf16gemmPackedB& B, float beta, float* C, index_t ldc,
+                          const Bf16gemmOptions& options) {
+  constexpr const char* where = "ik::cpu::bf16gemm_packed";
+  IK_REQUIRE(!B.empty(), where, "B is an empty Bf16gemmPackedB (not produced by bf16gemm_pack_b)");
+  IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
+  IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
+  IK_REQUIRE(K == B.K(), where, "K = ", K, " but the packed B has K = ", B.K());
+  IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
+  IK_REQUIRE(ldc >= N, where, "ldc = ", ldc, " < N = ", N);
+  IK_REQUIRE(A != nullptr, where, "A is null");
+  IK_REQUIRE(C != nullptr, where, "C is null");
+  IK_REQUIRE(!gemm_driver::overlaps(gemm_driver::span_of(C, M, N, ldc), gemm_driver::span_of(A, M, K, lda)),
+             where, "C overlaps A (output aliasing an input)");
+  IK_REQUIRE(options.kernel == nullptr || options.kernel == &B.kernel(), where, "options.kernel = ",
+             options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
+  const int max_threads = resolve_threads(where, options);
+  const Bf16gemmKernel& kern = B.kernel();
+  IK_REQUIRE(bf16gemm_kernel_supported(kern), where, "B was packed for ", kern.name,
+             ", which this CPU cannot run");
+  if (alpha == 0.0f) {
+    gemm_driver::scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  const gemm_driver::Blocking& blk = kern.blk;
+  const Bf16Round round = round_for(kern.isa);
+  const auto* uk = kern.ukernel.data();
+  if (blk.kpack >= 2) {
+    // A as bf16: pairs for VDPBF16PS, rows for AMX tiles (blk.a_rows).
+    auto pack = [&](index_t i0, index_t mc, index_t p0, index_t kc, std::uint16_t* dst) {
+      if constexpr (std::is_same_v<TA, float>)
+        gemm_driver::pack_a(A, lda, i0, mc, p0, kc, blk, dst,
+                            [round](const float* s, std::uint16_t* d, index_t n) { round(s, d, std::size_t(n)); });
+      else
+        gemm_driver::pack_a(A, lda, i0, mc, p0, kc, blk, dst, [](const std::uint16_t* s, std::uint16_t* d, index_t n) {
+          std::memcpy(d, s, std::size_t(n) * sizeof(std::uint16_t));
+        });
+    };
+    gemm_driver::run_packed<std::uint16_t>(blk, uk, M, N, K, alpha, pack, B.data(), sizeof(std::uint16_t), beta, C,
+                                           ldc, max_threads);
+  } else {
+    // A as fp32 holding bf16 values: the widening kernels then compute the same function.
+    auto pack = [&](index_t i0, index_t mc, index_t p0, index_t kc, float* dst) {
+      gemm_driver::pack_a(A, lda, i0, mc, p0, kc, blk, dst, [round](const TA* s, float* d, index_t n) {
+        std::uint16_t h[512];  // pack_a hands out runs of at most 512
+        if constexpr (std::is_same_v<TA, float>)
+          round(s, h, std::size_t(n));
+        else
+          std::memcpy(h, s, std::size_t(n) * sizeof(std::uint16_t));
+        for (index_t i = 0; i < n; ++i) d[i] = bf16_to_f32(h[i]);
+      });
+    };
+    gemm_driver::run_packed<float>(blk, uk, M, N, K, alpha, pack, B.data(), sizeof(std::uint16_t), beta, C, ldc,
+                                   max_threads);
+  }
+}
+
+}  // namespace
+
+Bf16gemmPackedB bf16gemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_bf16,
+                                     index_t ldb, const Bf16gemmOptions& options) {
+  constexpr const char* where = "ik::cpu::bf16gemm_pack_b";
+  IK_REQUIRE(K >= 1, where, "K = ", K, " must be >= 1");
+  IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
+  IK_REQUIRE(layout == WeightLayout::k_by_n || layout == WeightLayout::n_by_k, where, "layout = ",
+             static_cast<int>(layout), " is not a WeightLayout");
+  const index_t row_len = layout == WeightLayout::n_by_k ? K : N;
+  IK_REQUIRE(ldb >= row_len, where, "ldb = ", ldb, " < ", row_len, " (the stored row length of B)");
+  IK_REQUIRE(B != nullptr, where, "B is null");
+  const int threads = resolve_threads(where, options);
+  const Bf16gemmKernel& kern = resolve_kernel(where, options);
+
+  Bf16gemmPackedB packed;
+  packed.k_ = K;
+  packed.n_ = N;
+  packed.kernel_ = &kern;
+  packed.data_.reset(gemm_driver::packed_b_elems(kern.blk, K, N));
+  std::uint16_t* dst = packed.data_.data();
+  if (from_bf16)
+    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const std::uint16_t*>(B), ldb, threads, dst,
+                        [](const std::uint16_t* s, std::uint16_t* d, index_t n) {
+                          std::memcpy(d, s, std::size_t(n) * sizeof(std::uint16_t));
+                        });
+  else
+    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const float*>(B), ldb, threads, dst,
+                        [](const float* s, std::uint16_t* d, index_t n) {
+                          for (index_t i = 0; i < n; ++i) d[i] = f32_to_bf16(s[i]);
+                        });
+  return packed;
+}
+
+Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+                                const Bf16gemmOptions& options) {
+  return bf16gemm_pack_b_impl(layout, K, N, B, false, ldb, options);
+}
+Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_bf16,
+                                index_t ldb, const Bf16gemmOptions& options) {
+  return bf16gemm_pack_b_impl(layout, K, N, B_bf16, true, ldb, options);
+}
+
+void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
+                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc, const Bf16gemmOptions& options) {
+  bf16gemm_packed_impl(M, N, K, alpha, A, lda, B, beta, C, ldc, options);
+}
+void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_bf16, index_t lda,
+                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc, const Bf16gemmOptions& options) {
+  bf16gemm_packed_impl(M, N, K, alpha, A_bf16, lda, B, beta, C, ldc, options);
+}
+
+}  // namespace ik::cpu

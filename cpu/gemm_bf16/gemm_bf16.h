@@ -1,0 +1,137 @@
+// BF16 GEMM and GEMV: bfloat16 operands, fp32 accumulation.
+//
+//   C[M x N] (fp32) = alpha * bf16(A)[M x K] * bf16(B)[K x N] + beta * C
+//
+// B is the weight, pre-packed once as bf16 (bf16gemm_pack_b: from fp32, rounded to nearest-even
+// by common/half.h f32_to_bf16, or from bf16 bits, copied). A is the activation, fp32 (rounded
+// to bf16, nearest-even, while it is packed) or bf16 bits. Every variant computes the same
+// function: the products of the two bf16 operands (exact in fp32: 8 x 8 significant bits),
+// summed in fp32. bf16 keeps fp32's exponent range, so nothing overflows that fits fp32.
+//
+// Technique:
+//   AVX512_BF16 (bf16gemm_14x32_avx512bf16): VDPBF16PS (Intel SDM Vol. 2, "VDPBF16PS"; Intel
+//     ISA Extensions Reference ch. 2) multiplies pairs of bf16 along k and adds both products
+//     into one fp32 lane. B is packed in k-pairs, one zmm = 16 columns x 2 k; A is packed in
+//     k-pairs too and broadcast as one 32-bit pair per row. K odd: the last pair is padded
+//     with a zero in both operands. Twice the multiply-adds of an fp32 FMA per instruction.
+//     The instruction treats bf16 denormal inputs as zero and flushes denormal results
+//     (DAZ/FTZ regardless of MXCSR) and rounds to nearest-even.
+//   AMX (bf16gemm_32x32_avx512amx): TDPBF16PS on 16 x 16 fp32 tiles (Intel SDM Vol. 1 ch. 18), a
+//     32 x 32 C block in 4 tiles, A packed as rows (tile rows), B in the same k-pair layout
+//     (K padded to 32), loop order a_resident (common/gemm_driver.h). M = 1 runs the VDPBF16PS
+//     streaming loop on the same panels. Used where AMX-BF16 is usable (amx_bf16_usable()).
+//     Measured on this project's Xeon (AMX, 1 thread): ~5x fp32 and 1.1-1.3x oneDNN's bf16
+//     GEMM, which also uses AMX there; VDPBF16PS zmm alone ran at ~0.6x of fp32 FMA there.
+//   Widening (bf16gemm_14x32_avx512, bf16gemm_6x16_avx2, bf16gemm_4x8_scalar): bf16 -> fp32 is
+//     a zero-extend and a 16-bit left shift (VPMOVZXWD + VPSLLD); then the fp32 FMA tile.
+//     For CPUs without AVX512_BF16: the win there is bytes, as for fp16.
+//
+// Packed layouts (k runs down; zero padded past the edges):
+//   kpack = 1 (widening variants)               kpack = 2 (AVX512_BF16)
+//   A: fp32 [k][m] (bf16 values widened)        A: bf16 [k/2][m][2]
+//   B: bf16 [k][NR]                             B: bf16 [k/2][NR][2]  (one zmm = 16 col x 2 k)
+//   kpack = 32, a_rows (AMX): A: bf16 [32][kcp] rows, zero rows past m; B: as kpack = 2, K
+//   padded to a multiple of 32 (whole tiles).
+//   Whole weight: [k block][panel][...] (common/gemm_driver.h).
+//
+// Dispatch: ik::selected_isa() (IK_ISA=scalar|avx2|avx512 forces); on the avx512 path the
+// AMX kernel runs when AMX-BF16 is usable, else the AVX512_BF16 kernel when
+// cpu_features().avx512bf16, else the AVX-512 widening kernel (the registry is best-last).
+// Threads: OpenMP over blocks of C; bitwise independent of the thread count. GEMV is M = 1:
+// its microkernel splits k over several accumulator sets (latency, see the kernels).
+//
+// Accuracy: with a~ = bf16(A), b~ = bf16(B) the result is within (gamma_K + 2u) sum|a~ b~| of
+// the exact sum a~ b~ (u = 2^-24), plus, for VDPBF16PS, a flush of terms and partial sums
+// below 2^-126 (at most 2 x 2^-126 per k pair). Against fp32 inputs, each bf16 rounding adds
+// a relative 2^-9 per operand.
+//
+// Test: make test ARGS='-tc=gemm_bf16:*'     Bench: make bench FILTER='gemm_bf16/'
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/aligned_buffer.h"
+#include "common/cpu_features.h"
+#include "common/gemm_driver.h"
+#include "common/matrix.h"
+
+namespace ik::cpu {
+
+struct Bf16gemmKernel {
+  const char* name;  // e.g. "bf16gemm_14x32_avx512bf16"
+  Isa isa;
+  bool needs_avx512bf16;  // in addition to isa
+  gemm_driver::Blocking blk;  // blk.kpack >= 2: A packed as bf16 (pairs, or rows for AMX), else fp32
+  std::vector<gemm_driver::Microkernel> ukernel;
+  bool needs_amx = false;  // AMX-TILE + AMX-BF16, OS state enabled and permission granted
+};
+
+// Whether AMX-BF16 tiles are usable in this process: CPUID.(7,0):EDX AMX-BF16 and AMX-TILE,
+// XCR0 XTILECFG + XTILEDATA, and Linux's arch_prctl(ARCH_REQ_XCOMP_PERM, XTILEDATA) granted
+// (the first call requests it, for the whole process).
+bool amx_bf16_usable();
+
+// Whether this CPU runs the variant (its ISA and, where needed, AVX512_BF16).
+bool bf16gemm_kernel_supported(const Bf16gemmKernel& k);
+
+const std::vector<Bf16gemmKernel>& bf16gemm_kernels();
+const Bf16gemmKernel& bf16gemm_selected_kernel();     // honours IK_ISA
+const Bf16gemmKernel& bf16gemm_kernel_for(Isa isa);   // best variant of that ISA; throws if none
+
+struct Bf16gemmOptions {
+  int threads = 0;                          // 0: omp_get_max_threads()
+  const Bf16gemmKernel* kernel = nullptr;   // nullptr: bf16gemm_selected_kernel()
+};
+
+class Bf16gemmPackedB {
+ public:
+  Bf16gemmPackedB() = default;
+  index_t K() const { return k_; }
+  index_t N() const { return n_; }
+  const Bf16gemmKernel& kernel() const { return *kernel_; }
+  std::size_t bytes() const { return data_.size() * sizeof(std::uint16_t); }
+  bool empty() const { return kernel_ == nullptr; }
+  const std::uint16_t* data() const { return data_.data(); }
+
+ private:
+  friend Bf16gemmPackedB bf16gemm_pack_b_impl(WeightLayout, index_t, index_t, const void*, bool, index_t,
+                                              const Bf16gemmOptions&);
+  index_t k_ = 0, n_ = 0;
+  const Bf16gemmKernel* kernel_ = nullptr;
+  AlignedBuffer<std::uint16_t> data_;
+};
+
+// Pack the weight: layout k_by_n (K x N row-major, ldb >= N) or n_by_k (N x K, ldb >= K).
+// From fp32 (rounded to nearest-even bf16) or from bf16 bits. K, N >= 1.
+Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+                                const Bf16gemmOptions& options = {});
+Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_bf16,
+                                index_t ldb, const Bf16gemmOptions& options = {});
+
+// C[M x N] = alpha * A[M x K] * B + beta * C, row-major A (lda >= K) and C (ldc >= N), M >= 1.
+// A fp32 (rounded to bf16 RNE while packing) or bf16 bits. beta == 0 never reads C.
+void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
+                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc,
+                     const Bf16gemmOptions& options = {});
+void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_bf16, index_t lda,
+                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc,
+                     const Bf16gemmOptions& options = {});
+
+// GEMV y[N] = alpha * x[K] * B + beta * y: bf16gemm_packed with M = 1.
+inline void bf16gemv_packed(index_t N, index_t K, float alpha, const float* x, const Bf16gemmPackedB& B,
+                            float beta, float* y, const Bf16gemmOptions& options = {}) {
+  bf16gemm_packed(1, N, K, alpha, x, K, B, beta, y, N, options);
+}
+
+namespace detail {
+Bf16gemmKernel make_bf16gemm_kernel_scalar();
+Bf16gemmKernel make_bf16gemm_kernel_avx2();
+Bf16gemmKernel make_bf16gemm_kernel_avx512();
+Bf16gemmKernel make_bf16gemm_kernel_avx512bf16();
+Bf16gemmKernel make_bf16gemm_kernel_amx();
+// The VDPBF16PS M = 1 microkernel (k-pair panels), shared by the AMX kernel for GEMV.
+void bf16gemm_dpbf16_m1(index_t k, const void* a, const void* b, float* c, index_t ldc, int n, float alpha,
+                        float beta);
+}  // namespace detail
+
+}  // namespace ik::cpu

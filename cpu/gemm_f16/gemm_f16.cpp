@@ -1,0 +1,158 @@
+// hgemm entry points: registry and dispatch, argument validation, fp16 packing of the weight,
+// fp32 packing of A, and the blocked loop nest of common/gemm_driver.h. See gemm_f16.h for the
+// contract and the packed layouts.
+#include "cpu/gemm_f16/gemm_f16.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "common/error.h"
+#include "common/half.h"
+#include "common/half_convert.h"
+
+namespace ik::cpu {
+
+const std::vector<HgemmKernel>& hgemm_kernels() {
+  static const std::vector<HgemmKernel> kernels = {
+      detail::make_hgemm_kernel_scalar(),
+      detail::make_hgemm_kernel_avx2(),
+      detail::make_hgemm_kernel_avx512(),
+  };
+  return kernels;
+}
+
+const HgemmKernel& hgemm_kernel_for(Isa isa) {
+  IK_REQUIRE(isa_supported(isa), "ik::cpu::hgemm_kernel_for", "isa = ", isa_name(isa),
+             " is not supported by this CPU/OS (", cpu_features_string(), ")");
+  for (const HgemmKernel& k : hgemm_kernels())
+    if (k.isa == isa) return k;
+  ik::detail::throw_error("ik::cpu::hgemm_kernel_for", "no hgemm kernel for isa = ", isa_name(isa));
+}
+
+const HgemmKernel& hgemm_selected_kernel() { return hgemm_kernel_for(selected_isa()); }
+
+namespace {
+
+int resolve_threads(const char* where, const HgemmOptions& opt) {
+  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
+  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
+}
+
+const HgemmKernel& resolve_kernel(const char* where, const HgemmOptions& opt) {
+  if (!opt.kernel) return hgemm_selected_kernel();
+  IK_REQUIRE(isa_supported(opt.kernel->isa), where, "options.kernel = ", opt.kernel->name, " needs ",
+             isa_name(opt.kernel->isa), ", which this CPU/OS cannot run");
+  return *opt.kernel;
+}
+
+// fp16 -> fp32 run converter for the kernel's ISA, chosen once per call: the public
+// convert_f16_to_f32 reads IK_ISA on every call, too slow for one call per packed row.
+using F16Widen = void (*)(const std::uint16_t*, float*, std::size_t);
+void f16_to_f32_scalar(const std::uint16_t* s, float* d, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) d[i] = f16_to_f32(s[i]);
+}
+F16Widen widen_for(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return &half_detail::f16_to_f32_avx512;
+    case Isa::avx2: return &half_detail::f16_to_f32_avx2;
+    default: return &f16_to_f32_scalar;
+  }
+}
+
+template <typename TA>
+void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda,
+                       const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options) {
+  IK_REQUIRE(!B.empty(), where, "B is an empty HgemmPackedB (not produced by hgemm_pack_b)");
+  IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
+  IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
+  IK_REQUIRE(K == B.K(), where, "K = ", K, " but the packed B has K = ", B.K());
+  IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
+  IK_REQUIRE(ldc >= N, where, "ldc = ", ldc, " < N = ", N);
+  IK_REQUIRE(A != nullptr, where, "A is null");
+  IK_REQUIRE(C != nullptr, where, "C is null");
+  IK_REQUIRE(!gemm_driver::overlaps(gemm_driver::span_of(C, M, N, ldc), gemm_driver::span_of(A, M, K, lda)),
+             where, "C overlaps A (output aliasing an input)");
+  IK_REQUIRE(options.kernel == nullptr || options.kernel == &B.kernel(), where, "options.kernel = ",
+             options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
+  const int max_threads = resolve_threads(where, options);
+  const HgemmKernel& kern = B.kernel();
+  IK_REQUIRE(isa_supported(kern.isa), where, "B was packed for ", kern.name, ", which this CPU cannot run");
+  if (alpha == 0.0f) {
+    gemm_driver::scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  const gemm_driver::Blocking& blk = kern.blk;
+  auto pack = [&](index_t i0, index_t mc, index_t p0, index_t kc, float* dst) {
+    if constexpr (std::is_same_v<TA, float>) {
+      gemm_driver::pack_a(A, lda, i0, mc, p0, kc, blk, dst, [](const float* s, float* d, index_t n) {
+        std::memcpy(d, s, static_cast<std::size_t>(n) * sizeof(float));
+      });
+    } else {
+      const F16Widen widen = widen_for(kern.isa);
+      gemm_driver::pack_a(A, lda, i0, mc, p0, kc, blk, dst, [widen](const std::uint16_t* s, float* d, index_t n) {
+        widen(s, d, static_cast<std::size_t>(n));
+      });
+    }
+  };
+  gemm_driver::run_packed<float>(blk, kern.ukernel.data(), M, N, K, alpha, pack, B.data(), sizeof(std::uint16_t),
+                                 beta, C, ldc, max_threads);
+}
+
+}  // namespace
+
+HgemmPackedB hgemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_f16,
+                               index_t ldb, const HgemmOptions& options) {
+  constexpr const char* where = "ik::cpu::hgemm_pack_b";
+  IK_REQUIRE(K >= 1, where, "K = ", K, " must be >= 1");
+  IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
+  IK_REQUIRE(layout == WeightLayout::k_by_n || layout == WeightLayout::n_by_k, where, "layout = ",
+             static_cast<int>(layout), " is not a WeightLayout");
+  const index_t row_len = layout == WeightLayout::n_by_k ? K : N;
+  IK_REQUIRE(ldb >= row_len, where, "ldb = ", ldb, " < ", row_len, " (the stored row length of B)");
+  IK_REQUIRE(B != nullptr, where, "B is null");
+  const int threads = resolve_threads(where, options);
+  const HgemmKernel& kern = resolve_kernel(where, options);
+
+  HgemmPackedB packed;
+  packed.k_ = K;
+  packed.n_ = N;
+  packed.kernel_ = &kern;
+  packed.data_.reset(gemm_driver::packed_b_elems(kern.blk, K, N));
+  std::uint16_t* dst = packed.data_.data();
+  if (from_f16) {
+    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const std::uint16_t*>(B), ldb, threads, dst,
+                        [](const std::uint16_t* s, std::uint16_t* d, index_t n) {
+                          std::memcpy(d, s, static_cast<std::size_t>(n) * sizeof(std::uint16_t));
+                        });
+  } else {
+    // Scalar RNE (common/half.h): one-time preparation, and the exact definition the tests use.
+    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const float*>(B), ldb, threads, dst,
+                        [](const float* s, std::uint16_t* d, index_t n) {
+                          for (index_t i = 0; i < n; ++i) d[i] = f32_to_f16(s[i]);
+                        });
+  }
+  return packed;
+}
+
+HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+                          const HgemmOptions& options) {
+  return hgemm_pack_b_impl(layout, K, N, B, false, ldb, options);
+}
+HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_f16, index_t ldb,
+                          const HgemmOptions& options) {
+  return hgemm_pack_b_impl(layout, K, N, B_f16, true, ldb, options);
+}
+
+void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda, const HgemmPackedB& B,
+                  float beta, float* C, index_t ldc, const HgemmOptions& options) {
+  hgemm_packed_impl("ik::cpu::hgemm_packed", M, N, K, alpha, A, lda, B, beta, C, ldc, options);
+}
+void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_f16, index_t lda,
+                  const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options) {
+  hgemm_packed_impl("ik::cpu::hgemm_packed", M, N, K, alpha, A_f16, lda, B, beta, C, ldc, options);
+}
+
+}  // namespace ik::cpu

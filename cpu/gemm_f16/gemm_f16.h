@@ -1,0 +1,113 @@
+// FP16-weight GEMM and GEMV: IEEE binary16 storage, fp32 arithmetic.
+//
+//   C[M x N] (fp32) = alpha * A[M x K] * f16_to_f32(B)[K x N] + beta * C
+//
+// B is the weight, stored in memory as fp16 and pre-packed once (hgemm_pack_b: from fp32,
+// rounded to nearest-even by common/half.h, or from fp16 bits, copied). A is the activation,
+// fp32 or fp16 (then widened exactly); it is never rounded to fp16. x86 without AVX512-FP16
+// has no half-precision arithmetic, so every product and sum is fp32 (FMA): the win is bytes.
+// The weight moves at 2 bytes per element instead of 4, which is what bounds GEMV and skinny
+// GEMM (M = 1..32, one token or a small decode batch): there the kernel runs at memory speed
+// and fp16 halves the time. For large M the widening (VCVTPH2PS, one per 16 B elements per k,
+// shared by all MR rows) costs a few percent against fp32.
+//
+// Technique: the fp32 GEMM's BLIS loop nest (common/gemm_driver.h); the B micro-panels stay
+// fp16 in memory and in cache, the microkernel widens each B row with F16C VCVTPH2PS (ymm) or
+// its AVX-512F zmm form (Intel SDM Vol. 2, "VCVTPH2PS") right before the FMAs. A is packed as
+// fp32 (fp16 A widened while packing).
+//
+// Packed layouts (k runs down; zero padded past the edges):
+//   A micro-panel, fp32, m <= MR rows          B micro-panel, fp16 bits, NR columns
+//     k=0: a[0][0] a[1][0] .. a[m-1][0]          k=0: b[0][0] b[0][1] .. b[0][NR-1]
+//     k=1: a[0][1] a[1][1] .. a[m-1][1]          k=1: b[1][0] b[1][1] .. b[1][NR-1]
+//   A whole packed weight: [k block][panel][k][NR] (see common/gemm_driver.h).
+//
+// GEMV (M = 1) is the same call: it gets a microkernel instantiation of its own that splits
+// k over 4 accumulator sets, so the FMA latency chain never limits the weight stream.
+//
+// Variants (registry): hgemm_4x8_scalar, hgemm_6x16_avx2 (F16C + FMA), hgemm_14x32_avx512.
+// Dispatch: ik::selected_isa() (IK_ISA=scalar|avx2|avx512 forces). Threads: OpenMP over
+// blocks of C; the result is bitwise independent of the thread count.
+//
+// Accuracy: with the rounded inputs a~ = A (or widen(A16)), b~ = f16(B), the kernel computes
+// sum a~ b~ in fp32: |C - C_exact(a~, b~)| <= (gamma_K + 2u) sum |a~ b~| (u = 2^-24). Against
+// fp32 B the rounding of B adds a relative 2^-11 per term (fp16 has 11 significant bits) and
+// fp16 overflows above 65504 (B entries beyond become +-Inf).
+//
+// Test: make test ARGS='-tc=gemm_f16:*'     Bench: make bench FILTER='gemm_f16/'
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/aligned_buffer.h"
+#include "common/cpu_features.h"
+#include "common/gemm_driver.h"
+#include "common/matrix.h"
+
+namespace ik::cpu {
+
+struct HgemmKernel {
+  const char* name;  // e.g. "hgemm_14x32_avx512"
+  Isa isa;
+  gemm_driver::Blocking blk;
+  // ukernel[m - 1] computes m rows: a = packed fp32 A, b = packed fp16 B (common/gemm_driver.h).
+  std::vector<gemm_driver::Microkernel> ukernel;
+};
+
+// Every variant compiled in; tests and benchmarks loop over it (skipping what the CPU lacks).
+const std::vector<HgemmKernel>& hgemm_kernels();
+const HgemmKernel& hgemm_selected_kernel();          // honours IK_ISA
+const HgemmKernel& hgemm_kernel_for(Isa isa);        // throws ik::Error if unsupported
+
+struct HgemmOptions {
+  int threads = 0;                       // 0: omp_get_max_threads()
+  const HgemmKernel* kernel = nullptr;   // nullptr: hgemm_selected_kernel()
+};
+
+// A weight packed once, as fp16, for one kernel variant. Movable, not copyable.
+class HgemmPackedB {
+ public:
+  HgemmPackedB() = default;
+  index_t K() const { return k_; }
+  index_t N() const { return n_; }
+  const HgemmKernel& kernel() const { return *kernel_; }
+  std::size_t bytes() const { return data_.size() * sizeof(std::uint16_t); }
+  bool empty() const { return kernel_ == nullptr; }
+  const std::uint16_t* data() const { return data_.data(); }
+
+ private:
+  friend HgemmPackedB hgemm_pack_b_impl(WeightLayout, index_t, index_t, const void*, bool, index_t,
+                                        const HgemmOptions&);
+  index_t k_ = 0, n_ = 0;
+  const HgemmKernel* kernel_ = nullptr;
+  AlignedBuffer<std::uint16_t> data_;
+};
+
+// Pack the weight: layout k_by_n (K x N row-major, ldb >= N) or n_by_k (N x K, ldb >= K).
+// From fp32 (rounded to nearest-even fp16) or from fp16 bits. K, N >= 1.
+HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+                          const HgemmOptions& options = {});
+HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_f16,
+                          index_t ldb, const HgemmOptions& options = {});
+
+// C[M x N] = alpha * A[M x K] * B + beta * C, row-major A (lda >= K) and C (ldc >= N), M >= 1.
+// A is fp32, or fp16 bits (widened exactly). beta == 0 never reads C. The kernel is the one B
+// was packed for (options.kernel, if set, must be that one).
+void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
+                  const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options = {});
+void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_f16, index_t lda,
+                  const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options = {});
+
+// GEMV, y[N] = alpha * x[K] * B + beta * y (x, y contiguous): hgemm_packed with M = 1.
+inline void hgemv_packed(index_t N, index_t K, float alpha, const float* x, const HgemmPackedB& B, float beta,
+                         float* y, const HgemmOptions& options = {}) {
+  hgemm_packed(1, N, K, alpha, x, K, B, beta, y, N, options);
+}
+
+namespace detail {
+HgemmKernel make_hgemm_kernel_scalar();
+HgemmKernel make_hgemm_kernel_avx2();
+HgemmKernel make_hgemm_kernel_avx512();
+}  // namespace detail
+
+}  // namespace ik::cpu
