@@ -33,7 +33,7 @@ GB_SUFFIX = re.compile(
     r"^(real_time|manual_time|process_time|min_time:.*|min_warmup_time:.*|iterations:\d+|repeats:\d+)$")
 NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 CSV_COLUMNS = ["family", "variant", "shape", "threads", "time_ns", "rate", "x_fp32", "x_library",
-               "library", "rate_unit", "pct_peak", "rel_err", "M", "N", "K", "cache", "source"]
+               "library", "rate_unit", "pct_peak", "rel_err", "M", "N", "K", "cache", "source", "role"]
 
 
 def parse_name(name):
@@ -220,7 +220,7 @@ def write_csv(rows, path):
             w.writerow([r["family"], r["variant"], r["shape"], r["threads"], num(r["time_ns"], 8), num(r["rate"], 6),
                         num(r["x_fp32"], 4), num(r["x_library"], 4), r["library"], r["rate_unit"],
                         num(r["pct_peak"], 4), num(r["rel_err"], 3), lab.get("M", ""), lab.get("N", ""), lab.get("K", ""),
-                        lab.get("cache", ""), r["source"]])
+                        lab.get("cache", ""), r["source"], lab.get("role", "")])
 
 
 def summarize(json_path):

@@ -102,6 +102,58 @@ def build_table(rows, shapes):
     return out, unit, present
 
 
+def fmt_time(ns):
+    ns = num(ns)
+    if ns is None:
+        return ""
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def fmt_x(x):
+    x = num(x)
+    return "" if x is None else f"{x:.2f}x"
+
+
+def detail_rows(rows, family):
+    """The project's rows of one family, without its fp32 baseline rows and library rows (their
+    times are in the ratios). gemm_f32: the dispatched variant (plain and pre-packed) on the
+    square sweep and the skinny (M <= 32) Llama layers, the shapes the fp32 targets name."""
+    fam = [r for r in rows if r["family"] == family and r.get("source", "ik") == "ik"]
+    if family != BASELINE_FAMILY:
+        return [r for r in fam if r.get("role", "") != "fp32"]
+    base = {r["variant"] for r in fam if r.get("role", "") == "fp32"}
+    keep = base | {v + "_prepacked" for v in base}
+    skinny = lambda s: s.startswith("llama7b.") and s.rsplit(".", 1)[-1] in ("m1", "m8", "m32")
+    return [r for r in fam if r["variant"] in keep and (r["shape"].startswith("square.") or skinny(r["shape"]))]
+
+
+def build_detail(rows, family):
+    sel = detail_rows(rows, family)
+    if not sel:
+        return None
+    out = ["| shape | threads | variant | time | rate | x fp32 | x library | library |",
+           "|---|---:|---|---:|---:|---:|---:|---|"]
+    for r in sel:
+        rate = num(r["rate"])
+        out.append("| " + " | ".join([f"`{r['shape']}`", r["threads"], f"`{r['variant']}`", fmt_time(r["time_ns"]),
+                                      "" if rate is None else f"{rate:.4g} {r['rate_unit']}", fmt_x(r["x_fp32"]),
+                                      fmt_x(r["x_library"]), r["library"]]) + " |")
+    return out
+
+
+DETAIL_FAMILIES = [
+    ("gemm_f32", "fp32 GEMM against OpenBLAS / oneDNN (square sweep; skinny Llama-7B layers with "
+                 "pre-packed weights streamed from memory; at M = 1 the library is OpenBLAS sgemv)"),
+    ("binary", "Binary networks (x fp32: over the fp32 GEMM / im2col conv / GEMV of the same logical shape)"),
+    ("sparse_csr", "CSR sparse weights, 4096 x 4096, by sparsity and N (x fp32: over the dense "
+                   "pre-packed fp32 GEMM; x library: over Eigen 3.4 SparseMatrix<float, RowMajor>)"),
+    ("sparse_24", "2:4 structured sparsity, 4096 x 4096 (x fp32: over the dense pre-packed fp32 GEMM)"),
+]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--csv", default="build/bench/summary.csv")
@@ -138,7 +190,12 @@ def main():
         "`*_prepacked` = weights packed once, outside the timing. All rows: `build/bench/summary.csv`; "
         "figures: `make plots`.",
         "",
-    ] + table + ["", END]
+    ] + table
+    for family, title in DETAIL_FAMILIES:
+        detail = build_detail(rows, family)
+        if detail:
+            block += ["", f"**{title}**", ""] + detail
+    block += ["", END]
     start, end = readme.index(BEGIN), readme.index(END) + len(END)
     new = readme[:start] + "\n".join(block) + readme[end:]
     if new != readme:

@@ -196,7 +196,9 @@ TEST_CASE("sgemm: the result does not depend on the thread count (bitwise)") {
     if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
     CAPTURE(kern.name);
     struct Shape { index_t M, N, K; };
-    for (Shape s : {Shape{3 * kern.mc + 5, 3 * kern.nr + 7, kern.kc + 9}, Shape{1, 515, 300}, Shape{7, 1000, 33}}) {
+    // The last shape crosses MC, NC and KC at once: packed A is cached across jc blocks there.
+    for (Shape s : {Shape{3 * kern.mc + 5, 3 * kern.nr + 7, kern.kc + 9}, Shape{1, 515, 300}, Shape{7, 1000, 33},
+                    Shape{kern.mc + kern.mr + 3, kern.nc + kern.nr + 3, 2 * kern.kc + 5}}) {
       Case c{Layout::row_major, Trans::no, Trans::no, s.M, s.N, s.K, 1.0f, 0.5f, 1};
       c.threads = 1;
       const auto one = run_sgemm(c, kern, 77);
