@@ -10,12 +10,38 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <utility>
 
 #include "common/random.h"
 
 namespace ikb {
+
+namespace {
+std::vector<std::unique_ptr<PendingBenchmark>>& pending() {
+  static std::vector<std::unique_ptr<PendingBenchmark>> p;
+  return p;
+}
+
+// The weight group of a benchmark name "<family>/<variant>/<shape>/threads:<t>": the shape
+// without its token count (".m128"), so every M of one layer and every square size's rows
+// share one group; rows without a shape (peak) form the group "".
+std::string weight_group(const std::string& name) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t pos; (pos = name.find('/', start)) != std::string::npos; start = pos + 1)
+    parts.push_back(name.substr(start, pos - start));
+  parts.push_back(name.substr(start));
+  if (parts.size() < 4) return "";
+  std::string shape = parts[2];
+  const std::size_t dot = shape.rfind(".m");
+  if (dot != std::string::npos && dot + 2 < shape.size() &&
+      shape.find_first_not_of("0123456789", dot + 2) == std::string::npos)
+    shape.resize(dot);
+  return shape;
+}
+}  // namespace
 
 namespace {
 std::vector<std::pair<int, Registrar>>& registrars() {
@@ -46,6 +72,21 @@ void run_registrars() {
   auto& r = registrars();
   std::stable_sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [order, fn] : r) fn();
+  // Groups in order of first appearance (the peak rows first), registration order inside.
+  std::map<std::string, std::size_t> group_rank;
+  for (const auto& b : pending()) group_rank.emplace(weight_group(b->name), group_rank.size());
+  std::vector<std::pair<std::size_t, PendingBenchmark*>> order;
+  for (const auto& b : pending()) order.emplace_back(group_rank[weight_group(b->name)], b.get());
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [rank, b] : order) {
+    auto fn = b->fn;
+    auto* reg = benchmark::RegisterBenchmark(b->name.c_str(), [fn](benchmark::State& st) { fn(st); });
+    reg->Unit(b->unit);
+    if (b->manual_time)
+      reg->UseManualTime();
+    else
+      reg->UseRealTime();
+  }
 }
 
 const std::vector<int>& thread_counts() {
@@ -58,16 +99,11 @@ const std::vector<int>& thread_counts() {
   return t;
 }
 
-benchmark::internal::Benchmark* add_benchmark(const std::string& name,
-                                              std::function<void(benchmark::State&)> fn,
-                                              bool manual_time) {
-  auto* b = benchmark::RegisterBenchmark(name.c_str(), [fn](benchmark::State& st) { fn(st); });
-  b->Unit(benchmark::kMicrosecond);
-  if (manual_time)
-    b->UseManualTime();
-  else
-    b->UseRealTime();
-  return b;
+
+PendingBenchmark* add_benchmark(const std::string& name, std::function<void(benchmark::State&)> fn,
+                                bool manual_time) {
+  pending().push_back(std::make_unique<PendingBenchmark>(PendingBenchmark{name, std::move(fn), manual_time}));
+  return pending().back().get();
 }
 
 std::string bench_name(const std::string& family, const std::string& variant,

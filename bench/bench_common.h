@@ -47,11 +47,24 @@ void run_registrars();
 // {1, all processors}: one core shows the kernel, all cores show the threading.
 const std::vector<int>& thread_counts();
 
-// Registers a benchmark with the project-wide settings: microseconds, and real time unless
-// the benchmark times itself (manual_time: it calls SetIterationTime).
-benchmark::internal::Benchmark* add_benchmark(const std::string& name,
-                                              std::function<void(benchmark::State&)> fn,
-                                              bool manual_time = false);
+// Queues a benchmark with the project-wide settings: microseconds, and real time unless the
+// benchmark times itself (manual_time: it calls SetIterationTime). Benchmarks are handed to
+// Google Benchmark after every registrar ran, regrouped by weight: all rows of one square size
+// or one model layer (every family, every M, then the libraries) run back to back, so a ratio
+// compares times taken seconds apart, not minutes (this VM's speed drifts by 10-30% over
+// minutes). Within a group the registration order holds: kernels, then libraries.
+struct PendingBenchmark {
+  std::string name;
+  std::function<void(benchmark::State&)> fn;
+  bool manual_time = false;
+  benchmark::TimeUnit unit = benchmark::kMicrosecond;
+  PendingBenchmark* Unit(benchmark::TimeUnit u) {
+    unit = u;
+    return this;
+  }
+};
+PendingBenchmark* add_benchmark(const std::string& name, std::function<void(benchmark::State&)> fn,
+                                bool manual_time = false);
 std::string bench_name(const std::string& family, const std::string& variant,
                        const std::string& shape, int threads);
 
