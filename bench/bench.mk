@@ -8,17 +8,10 @@
 #   make plots                  figures from results.json into plots/*.png
 #   make readme-results         README.md results table (between markers) from summary.csv
 #
-# Runtime of the full suite, ~550 benchmarks x 3 repetitions: ~7 minutes on this 2-core VM
-# (Xeon, AVX-512), up to ~10 when other tenants load the cores. Estimated from subsets timed
-# with the defaults (min_time 0.1 s, 3 repetitions), 1 thread / 2 threads:
-#   squares 64-1024 (38 benchmarks per thread count)          18 s / ~15 s
-#   square 2048 / 4096 (5 contenders each)                     5 s + 17 s / ~15 s
-#     one 4096^3 call is 137 GFLOP: ~0.8 s at 175 GFLOP/s on one core, 2 s for the AVX2
-#     variant; min_time is met by the first call, and calls >= 10 GFLOP skip the warm-up call
-#   model layers (6 layers x 5 M x 7-8 contenders)              165 s / ~140 s
-#     llama ffn_up/down ~42 s each, q_proj 25 s, BERT ~20 s each; the cold-cache copies (600 MiB)
-#     are built once per layer and contender (~0.3 s each)
-#   pack_b 9 s, peak ~3 s
+# Runtime of the full suite (every family, ~1400 benchmarks x 3 repetitions): 15 min 53 s on
+# this 2-core VM (Xeon, AVX-512, commit 870cbd1). The fp32 family alone is ~7 min: one 4096^3
+# call is 137 GFLOP (~1 s on one core; calls >= 10 GFLOP skip the warm-up call), and the
+# cold-cache weight copies (600 MiB) are built once per layer and contender (~0.3 s each).
 # Faster looks: BENCH_REPETITIONS=1 (~2.5x quicker), FILTER=..., BENCH_MIN_TIME=0.05.
 #
 # Baselines are compiled in only when found: the OpenMP build of OpenBLAS (that exact .so,
@@ -68,7 +61,7 @@ bench: deps-bench
 bench-build: $(BENCH_BIN)
 
 bench-run:
-	@echo "== $(BENCH_BIN) $(if $(FILTER),--benchmark_filter='$(FILTER)',(full suite: ~7-10 min on 2 cores))"
+	@echo "== $(BENCH_BIN) $(if $(FILTER),--benchmark_filter='$(FILTER)',(full suite: ~16 min on 2 cores))"
 	@echo "   baselines:$(if $(BENCH_OPENBLAS_SO), openblas ($(BENCH_OPENBLAS_SO)))$(if $(and $(BENCH_DNNL_H),$(BENCH_DNNL_SO)), onednn)"
 	$(BENCH_BIN) --benchmark_out=$(BENCH_DIR)/results.json --benchmark_out_format=json \
 	  --benchmark_min_time=$(BENCH_MIN_TIME) \
