@@ -272,8 +272,19 @@ void sgemm_row_major(bool transa, bool transb, index_t M, index_t N, index_t K, 
     scale_c(M, N, beta, C, ldc);
     return;
   }
-  const Operand opA{A, lda, transa}, opB{B, ldb, transb};
   const int nthreads = threads_for(max_threads, M, N, K);
+  if (transb && !transa && kern.small_m_bt && M <= kern.small_m_max) {
+    // Small M against an N x K weight: dot products straight from the weight rows, N split
+    // between the threads (see SgemmSmallMBt).
+#pragma omp parallel num_threads(nthreads)
+    {
+      const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      const index_t n0 = N * tid / nt, n1 = N * (tid + 1) / nt;
+      if (n0 < n1) kern.small_m_bt(M, n0, n1, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+    return;
+  }
+  const Operand opA{A, lda, transa}, opB{B, ldb, transb};
 
   // The packed B block is shared by all threads; it lives in the calling thread's cache.
   thread_local AlignedBuffer<float> bbuf;

@@ -69,6 +69,13 @@ using SgemmPackBTrans = void (*)(const float* b, index_t ldb, index_t kc, int n,
 // (the scalar loop cost ~20% of the run time when N is small, e.g. an im2col GEMM with N = 64).
 using SgemmPackA = void (*)(const float* a, index_t lda, index_t kc, int m, float* dst);
 
+// Columns [n0, n1) of C[M x N] = alpha * A[M x K] * B^T + beta * C for B stored N x K (the
+// [out][in] weight) and small M: every C element is one dot product of two contiguous rows,
+// so nothing is packed. Used by sgemm for M <= small_m_max with op(B) = B^T, the decode call
+// of a model with [out][in] weights, where packing the whole weight on every call cost 2-3x.
+using SgemmSmallMBt = void (*)(index_t M, index_t n0, index_t n1, index_t K, float alpha, const float* A,
+                               index_t lda, const float* B, index_t ldb, float beta, float* C, index_t ldc);
+
 struct SgemmKernel {
   const char* name;  // e.g. "sgemm_14x32_avx512"
   Isa isa;
@@ -78,6 +85,8 @@ struct SgemmKernel {
   std::vector<SgemmMicrokernel> ukernel;
   SgemmPackBTrans pack_b_trans = nullptr;  // nullptr: the portable loop in gemm_f32.cpp
   SgemmPackA pack_a = nullptr;             // nullptr: the portable loop in gemm_f32.cpp
+  SgemmSmallMBt small_m_bt = nullptr;      // nullptr: small M goes through the packed path
+  int small_m_max = 0;
 };
 
 // The registry: every variant compiled into the library, best last. Tests and benchmarks loop

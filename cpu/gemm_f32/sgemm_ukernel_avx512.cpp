@@ -157,6 +157,62 @@ void pack_a_avx512(const float* a, index_t lda, index_t kc, int m, float* dst) {
   }
 }
 
+inline float hsum(__m512 v) {
+  const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s4, _mm_movehdup_ps(s4)));
+}
+
+// SgemmSmallMBt: MM rows of A against JR rows of B at a time, 16 k per step (masked tail), one
+// zmm accumulator per (row, column) reduced at the end: MM x JR = 4 x 4 = 16 accumulators cover
+// the FMA latency, and the 4 B rows stream from memory while the A rows stay in L1. Every C
+// element gets the same FMA sequence whichever JR block it falls in, so the result does not
+// depend on how N is split between threads.
+template <int MM, int JR>
+inline void small_m_bt_block(index_t j, index_t K, float alpha, const float* A, index_t lda, const float* B,
+                             index_t ldb, float beta, float* C, index_t ldc) {
+  __m512 acc[MM][JR];
+  for (int m = 0; m < MM; ++m)
+    for (int r = 0; r < JR; ++r) acc[m][r] = _mm512_setzero_ps();
+  const float* b = B + j * ldb;
+  auto step = [&](index_t k, __mmask16 mask) {
+    __m512 bv[JR];
+    for (int r = 0; r < JR; ++r) bv[r] = _mm512_maskz_loadu_ps(mask, b + r * ldb + k);
+    for (int m = 0; m < MM; ++m) {
+      const __m512 av = _mm512_maskz_loadu_ps(mask, A + m * lda + k);
+      for (int r = 0; r < JR; ++r) acc[m][r] = _mm512_fmadd_ps(av, bv[r], acc[m][r]);
+    }
+  };
+  index_t k = 0;
+  for (; k + 16 <= K; k += 16) step(k, __mmask16(0xFFFF));
+  if (k < K) step(k, static_cast<__mmask16>((1u << (K - k)) - 1));
+  for (int m = 0; m < MM; ++m)
+    for (int r = 0; r < JR; ++r) {
+      float* c = C + m * ldc + j + r;
+      const float dot = hsum(acc[m][r]);
+      *c = beta == 0.0f ? alpha * dot : alpha * dot + beta * *c;
+    }
+}
+
+template <int MM>
+void small_m_bt_rows(index_t n0, index_t n1, index_t K, float alpha, const float* A, index_t lda, const float* B,
+                     index_t ldb, float beta, float* C, index_t ldc) {
+  index_t j = n0;
+  for (; j + 4 <= n1; j += 4) small_m_bt_block<MM, 4>(j, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  for (; j < n1; ++j) small_m_bt_block<MM, 1>(j, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void small_m_bt_avx512(index_t M, index_t n0, index_t n1, index_t K, float alpha, const float* A, index_t lda,
+                       const float* B, index_t ldb, float beta, float* C, index_t ldc) {
+  switch (M) {
+    case 1: small_m_bt_rows<1>(n0, n1, K, alpha, A, lda, B, ldb, beta, C, ldc); break;
+    case 2: small_m_bt_rows<2>(n0, n1, K, alpha, A, lda, B, ldb, beta, C, ldc); break;
+    case 3: small_m_bt_rows<3>(n0, n1, K, alpha, A, lda, B, ldb, beta, C, ldc); break;
+    default: small_m_bt_rows<4>(n0, n1, K, alpha, A, lda, B, ldb, beta, C, ldc); break;
+  }
+}
+
 }  // namespace
 
 SgemmKernel make_sgemm_kernel_avx512() {
@@ -165,7 +221,7 @@ SgemmKernel make_sgemm_kernel_avx512() {
                       &ukernel_avx512<5>, &ukernel_avx512<6>, &ukernel_avx512<7>, &ukernel_avx512<8>,
                       &ukernel_avx512<9>, &ukernel_avx512<10>, &ukernel_avx512<11>, &ukernel_avx512<12>,
                       &ukernel_avx512<13>, &ukernel_avx512<14>},
-                     &pack_b_trans_avx512, &pack_a_avx512};
+                     &pack_b_trans_avx512, &pack_a_avx512, &small_m_bt_avx512, /*small_m_max=*/4};
 }
 
 }  // namespace ik::cpu::detail

@@ -217,6 +217,34 @@ TEST_CASE("sgemm: the result does not depend on the thread count (bitwise)") {
   }
 }
 
+TEST_CASE("sgemm: small M against an N x K weight (the unpacked dot-product path), every variant") {
+  // M <= small_m_max with op(B) = B^T takes SgemmSmallMBt where a variant has one: K around the
+  // 16-wide step, N around the 4-row block, padded rows, alpha and beta, both layouts (column-major
+  // with op(A) = A^T is the same call), and bitwise agreement across thread counts.
+  for (const SgemmKernel& kern : sgemm_kernels()) {
+    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    CAPTURE(kern.name);
+    std::uint64_t salt = 6000;
+    for (index_t M : {1, 2, 3, 4, 5})
+      for (index_t N : {1, 3, 4, 5, 17, 100})
+        for (index_t K : {1, 15, 16, 17, 300}) {
+          Case c{Layout::row_major, Trans::no, Trans::yes, M, N, K, 1.0f, 0.0f, 0};
+          run_sgemm(c, kern, ik::test::test_seed(++salt));
+          c.pad = 1 + index_t(salt % 3);
+          c.alpha = -0.5f;
+          c.beta = 1.5f;
+          c.threads = 1;
+          const auto one = run_sgemm(c, kern, 99);
+          c.threads = 3;
+          const auto three = run_sgemm(c, kern, 99);
+          CHECK_MESSAGE(std::memcmp(one.data(), three.data(), one.size() * sizeof(float)) == 0,
+                        kern.name << " M=" << M << " N=" << N << " K=" << K << ": 3 threads differ from 1");
+          Case col{Layout::col_major, Trans::yes, Trans::no, N, M, K, 2.0f, 0.0f, 2};
+          run_sgemm(col, kern, ik::test::test_seed(++salt));
+        }
+  }
+}
+
 TEST_CASE("sgemm: pre-packed weights, every variant, skinny and tile-edge shapes") {
   for (const SgemmKernel& kern : sgemm_kernels()) {
     if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
