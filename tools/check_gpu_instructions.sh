@@ -31,10 +31,15 @@ dir=${1:-build/gpu}
 KERNELS=(
   "gemm/sgemm_v1_simt|sgemm_simt_kernel|fma.rn.f32;ld.shared.v4.f32|FFMA;LDS.128|nospill"
   "gemm/hgemm_v2_wmma|hgemm_wmma_kernel|wmma.load.a.sync.aligned.row.m16n16k16;wmma.mma.sync.aligned.row.row.m16n16k16.f32.f32|HMMA.16816.F32|nospill"
-  "gemm/hgemm_v3_mma|gemm16_mma_kernelI6__half|mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
-  "gemm/hgemm_v3_mma|gemm16_mma_kernelI13__nv_bfloat16|mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32.BF16;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
-  "gemm/igemm_v3_mma_s8|igemm_s8_mma_kernelILb0E|mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;cp.async.cg.shared.global|IMMA.16832.S8.S8;LDSM.16.M88.4;LDGSTS|nospill"
-  "gemm/igemm_v3_mma_s8|igemm_s8_mma_kernelILb1E|mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;cp.async.cg.shared.global|IMMA.16832.S8.S8;LDSM.16.M88.4;LDGSTS|nospill"
+  "gemm/hgemm_v2b_wmma_multistage|hgemm_wmma_multistage_kernel|wmma.load.a.sync.aligned.row.m16n16k16;wmma.load.b.sync.aligned.row.m16n16k16;wmma.mma.sync.aligned.row.row.m16n16k16.f32.f32;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
+  "gemm/hgemm_v3_mma|gemm16_mma_kernelI6__halfNS1_7MmaTileILi128ELi128ELi32E|mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
+  "gemm/hgemm_v3_mma|gemm16_mma_kernelI6__halfNS1_7MmaTileILi128ELi256ELi32E|mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
+  "gemm/hgemm_v3_mma|gemm16_mma_kernelI6__halfNS1_7MmaTileILi256ELi128ELi32E|mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
+  "gemm/hgemm_v3_mma|gemm16_mma_kernelI13__nv_bfloat16NS1_7MmaTileILi128ELi128ELi32E|mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32.BF16;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
+  "gemm/hgemm_v3_mma|gemm16_mma_kernelI13__nv_bfloat16NS1_7MmaTileILi128ELi256ELi32E|mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16;cp.async.cg.shared.global;cp.async.wait_group|HMMA.16816.F32.BF16;LDSM.16.M88.4;LDSM.16.MT88.4;LDGSTS|nospill"
+  "gemm/igemm_v3_mma_s8|igemm_s8_mma_kernelILb0ENS1_6I8TileILi128ELi128E|mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;cp.async.cg.shared.global|IMMA.16832.S8.S8;LDSM.16.M88.4;LDGSTS|nospill"
+  "gemm/igemm_v3_mma_s8|igemm_s8_mma_kernelILb0ENS1_6I8TileILi128ELi256E|mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;cp.async.cg.shared.global|IMMA.16832.S8.S8;LDSM.16.M88.4;LDGSTS|nospill"
+  "gemm/igemm_v3_mma_s8|igemm_s8_mma_kernelILb1ENS1_6I8TileILi128ELi128E|mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32;ldmatrix.sync.aligned.m8n8.x4.shared.b16;cp.async.cg.shared.global|IMMA.16832.S8.S8;LDSM.16.M88.4;LDGSTS|nospill"
 )
 ARCHS=(80 90)
 

@@ -43,7 +43,8 @@ struct Shape {
 };
 const Shape kShapes[] = {
     {"square", 1024, 1024, 1024},       {"square", 2048, 2048, 2048},
-    {"square", 4096, 4096, 4096},       {"bert_qkv", 4096, 2304, 768},
+    {"square", 4096, 4096, 4096},       {"square", 8192, 8192, 8192},
+    {"bert_qkv", 4096, 2304, 768},
     {"bert_ffn_up", 4096, 3072, 768},   {"bert_ffn_down", 4096, 768, 3072},
     {"llama7b_qkvo", 2048, 4096, 4096}, {"llama7b_ffn_up", 2048, 11008, 4096},
     {"llama7b_ffn_down", 2048, 4096, 11008}, {"llama7b_decode", 16, 4096, 4096},

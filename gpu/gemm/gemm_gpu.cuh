@@ -58,6 +58,24 @@ void hgemm_mma(index_t M, index_t N, index_t K, const __half* A, index_t lda, co
 void bgemm_mma(index_t M, index_t N, index_t K, const __nv_bfloat16* A, index_t lda,
                const __nv_bfloat16* B, index_t ldb, float* C, index_t ldc,
                cudaStream_t stream = nullptr);
+// The same kernel with a larger block tile (same preconditions): 128 x 256 x 32, 8 warps of
+// 64 x 64, 4 stages (96 KiB of shared memory, opted in). A 128 x 128 x 64 tile was tried and
+// dropped: its unrolled k-loop needs > 255 registers and spills on sm_90.
+void hgemm_mma_128x256(index_t M, index_t N, index_t K, const __half* A, index_t lda,
+                       const __half* B, index_t ldb, float* C, index_t ldc,
+                       cudaStream_t stream = nullptr);
+void hgemm_mma_256x128(index_t M, index_t N, index_t K, const __half* A, index_t lda,
+                       const __half* B, index_t ldb, float* C, index_t ldc,
+                       cudaStream_t stream = nullptr);
+void bgemm_mma_128x256(index_t M, index_t N, index_t K, const __nv_bfloat16* A, index_t lda,
+                       const __nv_bfloat16* B, index_t ldb, float* C, index_t ldc,
+                       cudaStream_t stream = nullptr);
+
+// v2b: fp16 WMMA with the cp.async multistage pipeline and 64 x 64 warp tiles
+// (gpu/gemm/hgemm_v2b_wmma_multistage.cu). Preconditions as v3 (16-byte aligned A, B, lda, ldb).
+void hgemm_wmma_multistage(index_t M, index_t N, index_t K, const __half* A, index_t lda,
+                           const __half* B, index_t ldb, float* C, index_t ldc,
+                           cudaStream_t stream = nullptr);
 
 // int8 (gpu/gemm/igemm_v3_mma_s8.cu). Bt is B^T: N x K row-major, ldbt >= K.
 // Exact: C[m][n] = sum_k A[m][k] * Bt[n][k] in int32 (no overflow for K <= 2^17 with values in
@@ -65,6 +83,10 @@ void bgemm_mma(index_t M, index_t N, index_t K, const __nv_bfloat16* A, index_t 
 void igemm_s8_mma(index_t M, index_t N, index_t K, const std::int8_t* A, index_t lda,
                   const std::int8_t* Bt, index_t ldbt, std::int32_t* C, index_t ldc,
                   cudaStream_t stream = nullptr);
+// The same kernel with a 128 x 256 x 64 block tile (8 warps, 4 stages, 96 KiB opted in).
+void igemm_s8_mma_128x256(index_t M, index_t N, index_t K, const std::int8_t* A, index_t lda,
+                          const std::int8_t* Bt, index_t ldbt, std::int32_t* C, index_t ldc,
+                          cudaStream_t stream = nullptr);
 // Dequantizing epilogue, specified bit for bit: with acc the exact int32 sum above,
 //   C[m][n] = fl(fl(scale_a * scale_b[n]) * fl(float(acc)))   (fp32, round to nearest each step)
 // scale_b: device pointer to N per-column (per output channel) scales.
@@ -94,14 +116,19 @@ inline constexpr GemmVariant<float, float> kSgemmVariants[] = {
 };
 inline constexpr GemmVariant<__half, float> kHgemmVariants[] = {
     {"hgemm_f32acc_64x64x32_wmma", &hgemm_wmma, 64, 64, 32, 80, false},
+    {"hgemm_f32acc_128x256x32_wmma_4stage", &hgemm_wmma_multistage, 128, 256, 32, 80, true},
     {"hgemm_f32acc_128x128x32_sm80_mma_3stage", &hgemm_mma, 128, 128, 32, 80, true},
+    {"hgemm_f32acc_128x256x32_sm80_mma_4stage", &hgemm_mma_128x256, 128, 256, 32, 80, true},
+    {"hgemm_f32acc_256x128x32_sm80_mma_4stage", &hgemm_mma_256x128, 256, 128, 32, 80, true},
 };
 inline constexpr GemmVariant<__nv_bfloat16, float> kBgemmVariants[] = {
     {"bgemm_f32acc_128x128x32_sm80_mma_3stage", &bgemm_mma, 128, 128, 32, 80, true},
+    {"bgemm_f32acc_128x256x32_sm80_mma_4stage", &bgemm_mma_128x256, 128, 256, 32, 80, true},
 };
 // B operand is B^T (N x K) for the int8 variants.
 inline constexpr GemmVariant<std::int8_t, std::int32_t> kIgemmVariants[] = {
     {"igemm_s8s8s32_128x128x64_sm80_mma_3stage", &igemm_s8_mma, 128, 128, 64, 80, true},
+    {"igemm_s8s8s32_128x256x64_sm80_mma_4stage", &igemm_s8_mma_128x256, 128, 256, 64, 80, true},
 };
 
 namespace detail {

@@ -46,12 +46,32 @@
 
 namespace ik::gpu::kernels {
 
-constexpr int kMmaBM = 128, kMmaBN = 128, kMmaBK = 32, kMmaStages = 3, kMmaThreads = 128;
-constexpr int kMmaGroupM = 8;
-constexpr int kMmaStageABytes = kMmaBM * kMmaBK * 2;  // 8 KiB
-constexpr int kMmaStageBBytes = kMmaBK * kMmaBN * 2;  // 8 KiB
-constexpr int kMmaSmemBytes = kMmaStages * (kMmaStageABytes + kMmaStageBBytes);
-static_assert(kMmaSmemBytes <= 48 * 1024, "more stages need cudaFuncSetAttribute opt-in");
+// One block-tile configuration. Warps are arranged WarpsM x WarpsN; each warp owns a
+// (BM / WarpsM) x (BN / WarpsN) tile of C = (MI m16) x (NI n8) mma tiles.
+template <int BM_, int BN_, int BK_, int WarpsM_, int WarpsN_, int Stages_>
+struct MmaTile {
+  static constexpr int BM = BM_, BN = BN_, BK = BK_, WarpsM = WarpsM_, WarpsN = WarpsN_;
+  static constexpr int Stages = Stages_;
+  static constexpr int Threads = 32 * WarpsM * WarpsN;
+  static constexpr int WTM = BM / WarpsM, WTN = BN / WarpsN;  // warp tile
+  static constexpr int MI = WTM / 16, NI = WTN / 8;
+  static constexpr int KSteps = BK / 16;
+  static constexpr int ACpr = BK / 8, BCpr = BN / 8;  // 16-byte chunks per smem row
+  static constexpr int StageABytes = BM * BK * 2, StageBBytes = BK * BN * 2;
+  static constexpr int SmemBytes = Stages * (StageABytes + StageBBytes);
+  static constexpr int GroupM = 8;
+  static_assert(WTM % 16 == 0 && WTN % 16 == 0, "warp tile: multiples of 16 x 16");
+  static_assert((BM * ACpr) % Threads == 0 && (BK * BCpr) % Threads == 0, "whole chunks/thread");
+  static_assert(SmemBytes <= 227 * 1024, "shared memory per block on sm_80 / sm_90");
+};
+
+// v3a: 128 x 128 x 32, 4 warps of 64 x 64, 3 stages, 48 KiB (no opt-in): the first version.
+using MmaTile128x128 = MmaTile<128, 128, 32, 2, 2, 3>;
+// v3b: 128 x 256 x 32, 8 warps of 64 x 64, 4 stages, 96 KiB: twice the warps per block share
+// each A tile (half the A traffic per flop) and the deeper ring hides more HBM latency.
+using MmaTile128x256 = MmaTile<128, 256, 32, 2, 4, 4>;
+// v3c: 256 x 128 x 32, 8 warps (4 x 2) of 64 x 64, 4 stages, 96 KiB: the transposed shape.
+using MmaTile256x128 = MmaTile<256, 128, 32, 4, 2, 4>;
 
 template <typename T>
 struct Mma16816;
@@ -70,33 +90,35 @@ struct Mma16816<__nv_bfloat16> {
   }
 };
 
-template <typename T>
-__global__ void __launch_bounds__(kMmaThreads)
+template <typename T, typename Cfg>
+__global__ void __launch_bounds__(Cfg::Threads)
     gemm16_mma_kernel(int M, int N, int K, const T* __restrict__ A, long long lda,
                       const T* __restrict__ B, long long ldb, float* __restrict__ C,
                       long long ldc) {
+  constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, MI = Cfg::MI, NI = Cfg::NI;
+  constexpr int ACpr = Cfg::ACpr, BCpr = Cfg::BCpr, Threads = Cfg::Threads;
   extern __shared__ __align__(128) unsigned char smem[];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int warp_m = warp >> 1, warp_n = warp & 1;
+  const int warp_m = warp / Cfg::WarpsN, warp_n = warp % Cfg::WarpsN;
 
-  const int tiles_m = (M + kMmaBM - 1) / kMmaBM, tiles_n = (N + kMmaBN - 1) / kMmaBN;
-  const mma::TileCoord tile = mma::raster_grouped(blockIdx.x, tiles_m, tiles_n, kMmaGroupM);
-  const int m0 = tile.m * kMmaBM, n0 = tile.n * kMmaBN;
+  const int tiles_m = (M + BM - 1) / BM, tiles_n = (N + BN - 1) / BN;
+  const mma::TileCoord tile = mma::raster_grouped(blockIdx.x, tiles_m, tiles_n, Cfg::GroupM);
+  const int m0 = tile.m * BM, n0 = tile.n * BN;
 
   const std::uint32_t sA = ptx::smem_addr(smem);
-  const std::uint32_t sB = sA + kMmaStages * kMmaStageABytes;
-  const int num_k_tiles = (K + kMmaBK - 1) / kMmaBK;
+  const std::uint32_t sB = sA + Cfg::Stages * Cfg::StageABytes;
+  const int num_k_tiles = (K + BK - 1) / BK;
 
-  // Global -> shared for k-tile kt into ring slot `stage`. 512 A chunks and 512 B chunks of
-  // 16 bytes, 4 + 4 per thread; chunks outside the matrices read src_bytes < 16 (zero-filled).
+  // Global -> shared for k-tile kt into ring slot `stage`, 16-byte chunks; chunks outside the
+  // matrices read src_bytes < 16 (zero-filled), so tails need no separate path.
   auto load_tile = [&](int stage, int kt) {
-    const int k0 = kt * kMmaBK;
-    const std::uint32_t a_st = sA + stage * kMmaStageABytes;
-    const std::uint32_t b_st = sB + stage * kMmaStageBBytes;
+    const int k0 = kt * BK;
+    const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
+    const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int id = tid + i * kMmaThreads;
-      const int r = id >> 2, ch = id & 3;
+    for (int i = 0; i < BM * ACpr / Threads; ++i) {
+      const int id = tid + i * Threads;
+      const int r = id / ACpr, ch = id % ACpr;
       const int gr = m0 + r, gk = k0 + ch * 8;
       const T* src = A;
       int bytes = 0;
@@ -104,12 +126,12 @@ __global__ void __launch_bounds__(kMmaThreads)
         src = A + gr * lda + gk;
         bytes = min(16, (K - gk) * 2);
       }
-      ptx::cp_async_16(a_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+      ptx::cp_async_16(a_st + mma::swizzle_chunk<ACpr>(r, ch) * 16, src, bytes);
     }
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int id = tid + i * kMmaThreads;
-      const int r = id >> 4, ch = id & 15;
+    for (int i = 0; i < BK * BCpr / Threads; ++i) {
+      const int id = tid + i * Threads;
+      const int r = id / BCpr, ch = id % BCpr;
       const int gk = k0 + r, gc = n0 + ch * 8;
       const T* src = B;
       int bytes = 0;
@@ -117,22 +139,22 @@ __global__ void __launch_bounds__(kMmaThreads)
         src = B + gk * ldb + gc;
         bytes = min(16, (N - gc) * 2);
       }
-      ptx::cp_async_16(b_st + mma::swizzle_row256(r, ch) * 16, src, bytes);
+      ptx::cp_async_16(b_st + mma::swizzle_chunk<BCpr>(r, ch) * 16, src, bytes);
     }
   };
 
-  float acc[4][8][4];
+  float acc[MI][NI][4];
 #pragma unroll
-  for (int mi = 0; mi < 4; ++mi)
+  for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
-    for (int ni = 0; ni < 8; ++ni)
+    for (int ni = 0; ni < NI; ++ni)
 #pragma unroll
       for (int i = 0; i < 4; ++i) acc[mi][ni][i] = 0.0f;
 
   // Prologue: stages 0 .. S-2 in flight. A group is committed even when empty so that
   // wait_group<S-2> always means "k-tile kt has landed".
 #pragma unroll
-  for (int s = 0; s < kMmaStages - 1; ++s) {
+  for (int s = 0; s < Cfg::Stages - 1; ++s) {
     if (s < num_k_tiles) load_tile(s, s);
     ptx::cp_async_commit();
   }
@@ -140,68 +162,93 @@ __global__ void __launch_bounds__(kMmaThreads)
   const mma::RowCol a_lds = mma::ldsm_a_x4(lane);
   const mma::RowCol b_lds = mma::ldsm_b_trans_x4(lane);
 
+  // Fragments are double-buffered across the k16 steps of a tile: the ldmatrix of step kk+1
+  // is issued before the mma of step kk, so shared-memory latency overlaps tensor-core work.
+  std::uint32_t af[2][MI][4];
+  std::uint32_t bf[2][NI][2];
+  auto load_frags = [&](int buf, std::uint32_t a_st, std::uint32_t b_st, int kk) {
+#pragma unroll
+    for (int mi = 0; mi < MI; ++mi) {
+      const int r = warp_m * Cfg::WTM + mi * 16 + a_lds.row;
+      ptx::ldmatrix_x4(af[buf][mi], a_st + mma::swizzle_chunk<ACpr>(r, kk * 2 + a_lds.col) * 16);
+    }
+#pragma unroll
+    for (int nj = 0; nj < NI / 2; ++nj) {
+      const int k = kk * 16 + b_lds.row;
+      const int ch = warp_n * (Cfg::WTN / 8) + nj * 2 + b_lds.col;
+      std::uint32_t r[4];
+      ptx::ldmatrix_x4_trans(r, b_st + mma::swizzle_chunk<BCpr>(k, ch) * 16);
+      bf[buf][2 * nj][0] = r[0];
+      bf[buf][2 * nj][1] = r[1];
+      bf[buf][2 * nj + 1][0] = r[2];
+      bf[buf][2 * nj + 1][1] = r[3];
+    }
+  };
+
   for (int kt = 0; kt < num_k_tiles; ++kt) {
-    ptx::cp_async_wait<kMmaStages - 2>();
+    ptx::cp_async_wait<Cfg::Stages - 2>();
     // Makes k-tile kt visible to all warps, and guarantees every warp is done with the slot
     // that the load below overwrites (it held k-tile kt-1).
     __syncthreads();
-    const int next = kt + kMmaStages - 1;
-    if (next < num_k_tiles) load_tile(next % kMmaStages, next);
+    const int next = kt + Cfg::Stages - 1;
+    if (next < num_k_tiles) load_tile(next % Cfg::Stages, next);
     ptx::cp_async_commit();
 
-    const int stage = kt % kMmaStages;
-    const std::uint32_t a_st = sA + stage * kMmaStageABytes;
-    const std::uint32_t b_st = sB + stage * kMmaStageBBytes;
+    const int stage = kt % Cfg::Stages;
+    const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
+    const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
+    load_frags(0, a_st, b_st, 0);
 #pragma unroll
-    for (int kk = 0; kk < kMmaBK / 16; ++kk) {
-      std::uint32_t af[4][4];
-      std::uint32_t bf[8][2];
+    for (int kk = 0; kk < Cfg::KSteps; ++kk) {
+      if (kk + 1 < Cfg::KSteps) load_frags((kk + 1) & 1, a_st, b_st, kk + 1);
 #pragma unroll
-      for (int mi = 0; mi < 4; ++mi) {
-        const int r = warp_m * 64 + mi * 16 + a_lds.row;
-        ptx::ldmatrix_x4(af[mi], a_st + mma::swizzle_row64(r, kk * 2 + a_lds.col) * 16);
-      }
+      for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
-      for (int nj = 0; nj < 4; ++nj) {
-        const int k = kk * 16 + b_lds.row;
-        const int ch = warp_n * 8 + nj * 2 + b_lds.col;
-        std::uint32_t r[4];
-        ptx::ldmatrix_x4_trans(r, b_st + mma::swizzle_row256(k, ch) * 16);
-        bf[2 * nj][0] = r[0];
-        bf[2 * nj][1] = r[1];
-        bf[2 * nj + 1][0] = r[2];
-        bf[2 * nj + 1][1] = r[3];
-      }
-#pragma unroll
-      for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < 8; ++ni) Mma16816<T>::run(acc[mi][ni], af[mi], bf[ni][0], bf[ni][1]);
+        for (int ni = 0; ni < NI; ++ni)
+          Mma16816<T>::run(acc[mi][ni], af[kk & 1][mi], bf[kk & 1][ni][0], bf[kk & 1][ni][1]);
     }
   }
   ptx::cp_async_wait<0>();  // only empty groups can remain; leave nothing in flight
 
+  // Epilogue: each thread holds column pairs (c, c+1) of rows r and r+8 of every n8 tile; a
+  // float2 store when the pair is inside N and 8-byte aligned (aligned_pairs: C and ldc even).
+  const bool aligned_pairs = (reinterpret_cast<std::uintptr_t>(C) % 8 == 0) && (ldc % 2 == 0);
 #pragma unroll
-  for (int mi = 0; mi < 4; ++mi)
+  for (int mi = 0; mi < MI; ++mi)
 #pragma unroll
-    for (int ni = 0; ni < 8; ++ni)
+    for (int ni = 0; ni < NI; ++ni)
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const mma::RowCol rc = mma::m16n8_c(lane, i);
-        const int r = m0 + warp_m * 64 + mi * 16 + rc.row;
-        const int c = n0 + warp_n * 64 + ni * 8 + rc.col;
-        if (r < M && c < N) C[r * ldc + c] = acc[mi][ni][i];
+      for (int h = 0; h < 2; ++h) {
+        const mma::RowCol rc = mma::m16n8_c(lane, 2 * h);
+        const int r = m0 + warp_m * Cfg::WTM + mi * 16 + rc.row;
+        const int c = n0 + warp_n * Cfg::WTN + ni * 8 + rc.col;
+        if (r >= M) continue;
+        float* dst = C + r * ldc + c;
+        if (aligned_pairs && c + 1 < N) {
+          *reinterpret_cast<float2*>(dst) = make_float2(acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+        } else {
+          if (c < N) dst[0] = acc[mi][ni][2 * h];
+          if (c + 1 < N) dst[1] = acc[mi][ni][2 * h + 1];
+        }
       }
 }
 
-template <typename T>
+template <typename T, typename Cfg>
 void launch_gemm16_mma(const char* where, index_t M, index_t N, index_t K, const T* A,
                        index_t lda, const T* B, index_t ldb, float* C, index_t ldc,
                        cudaStream_t stream) {
   detail::check_gemm_args(where, M, N, K, A, lda, B, ldb, false, C, ldc, sizeof(T), 16);
-  const index_t tiles = ((M + kMmaBM - 1) / kMmaBM) * ((N + kMmaBN - 1) / kMmaBN);
+  const index_t tiles = ((M + Cfg::BM - 1) / Cfg::BM) * ((N + Cfg::BN - 1) / Cfg::BN);
   IK_REQUIRE(tiles <= 0x7fffffff, where, "M = ", M, ", N = ", N, " need ", tiles,
              " blocks > 2^31 - 1");
-  gemm16_mma_kernel<T><<<static_cast<unsigned>(tiles), kMmaThreads, kMmaSmemBytes, stream>>>(
+  // More than 48 KiB of dynamic shared memory needs an opt-in per kernel (CUDA Programming
+  // Guide, "Shared Memory" for compute capability 8.x / 9.x). Once per instantiation.
+  if constexpr (Cfg::SmemBytes > 48 * 1024) {
+    static const cudaError_t opt_in = cudaFuncSetAttribute(
+        gemm16_mma_kernel<T, Cfg>, cudaFuncAttributeMaxDynamicSharedMemorySize, Cfg::SmemBytes);
+    IK_CUDA_CHECK(opt_in);
+  }
+  gemm16_mma_kernel<T, Cfg><<<static_cast<unsigned>(tiles), Cfg::Threads, Cfg::SmemBytes, stream>>>(
       static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), A, lda, B, ldb, C, ldc);
   IK_CUDA_CHECK_LAUNCH();
 }
@@ -210,14 +257,36 @@ void launch_gemm16_mma(const char* where, index_t M, index_t N, index_t K, const
 
 namespace ik::gpu {
 
+using kernels::MmaTile128x128;
+using kernels::MmaTile128x256;
+using kernels::MmaTile256x128;
+
 void hgemm_mma(index_t M, index_t N, index_t K, const __half* A, index_t lda, const __half* B,
                index_t ldb, float* C, index_t ldc, cudaStream_t stream) {
-  kernels::launch_gemm16_mma("ik::gpu::hgemm_mma", M, N, K, A, lda, B, ldb, C, ldc, stream);
+  kernels::launch_gemm16_mma<__half, MmaTile128x128>("ik::gpu::hgemm_mma", M, N, K, A, lda, B,
+                                                     ldb, C, ldc, stream);
 }
-
 void bgemm_mma(index_t M, index_t N, index_t K, const __nv_bfloat16* A, index_t lda,
                const __nv_bfloat16* B, index_t ldb, float* C, index_t ldc, cudaStream_t stream) {
-  kernels::launch_gemm16_mma("ik::gpu::bgemm_mma", M, N, K, A, lda, B, ldb, C, ldc, stream);
+  kernels::launch_gemm16_mma<__nv_bfloat16, MmaTile128x128>("ik::gpu::bgemm_mma", M, N, K, A, lda,
+                                                            B, ldb, C, ldc, stream);
+}
+void hgemm_mma_128x256(index_t M, index_t N, index_t K, const __half* A, index_t lda,
+                       const __half* B, index_t ldb, float* C, index_t ldc, cudaStream_t stream) {
+  kernels::launch_gemm16_mma<__half, MmaTile128x256>("ik::gpu::hgemm_mma_128x256", M, N, K, A,
+                                                     lda, B, ldb, C, ldc, stream);
+}
+void bgemm_mma_128x256(index_t M, index_t N, index_t K, const __nv_bfloat16* A, index_t lda,
+                       const __nv_bfloat16* B, index_t ldb, float* C, index_t ldc,
+                       cudaStream_t stream) {
+  kernels::launch_gemm16_mma<__nv_bfloat16, MmaTile128x256>("ik::gpu::bgemm_mma_128x256", M, N, K,
+                                                            A, lda, B, ldb, C, ldc, stream);
+}
+
+void hgemm_mma_256x128(index_t M, index_t N, index_t K, const __half* A, index_t lda,
+                       const __half* B, index_t ldb, float* C, index_t ldc, cudaStream_t stream) {
+  kernels::launch_gemm16_mma<__half, MmaTile256x128>("ik::gpu::hgemm_mma_256x128", M, N, K, A,
+                                                     lda, B, ldb, C, ldc, stream);
 }
 
 }  // namespace ik::gpu

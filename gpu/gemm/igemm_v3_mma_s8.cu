@@ -16,7 +16,8 @@
 // (two s8 per b16 element), cp.async.cg.shared.global with src-size zero-fill, commit/wait_group.
 //
 // Tiling: block 128 x 128 x 64 (64 int8 = 64 bytes of k per row, the same byte geometry as v3's
-// 32 halves), 128 threads = 2 x 2 warps of 64 x 64, 3 stages of 16 KiB (A and Bt tiles are both
+// 32 halves), 128 threads = 2 x 2 warps of 64 x 64, 3 stages of 16 KiB (igemm_s8_mma_128x256:
+// 128 x 256 x 64, 8 warps, 4 stages of 24 KiB) (A and Bt tiles are both
 // 128 rows x 4 chunks, swizzle chunk' = chunk ^ ((row >> 1) & 3)). Per k32 step: 4 ldmatrix.x4
 // (A) + 4 ldmatrix.x4 (Bt) feed 32 mma. 128 int32 accumulators per thread.
 //
@@ -42,61 +43,70 @@
 
 namespace ik::gpu::kernels {
 
-constexpr int kI8BM = 128, kI8BN = 128, kI8BK = 64, kI8Stages = 3, kI8Threads = 128;
-constexpr int kI8GroupM = 8;
-constexpr int kI8StageABytes = kI8BM * kI8BK;  // 8 KiB
-constexpr int kI8StageBBytes = kI8BN * kI8BK;  // 8 KiB
-constexpr int kI8SmemBytes = kI8Stages * (kI8StageABytes + kI8StageBBytes);
-static_assert(kI8SmemBytes <= 48 * 1024, "more stages need cudaFuncSetAttribute opt-in");
+// Block tile: BM x BN x 64 (64 int8 = 64 bytes of k per row: A and Bt tiles are rows of 4
+// chunks), warps of 64 x 64 arranged WarpsM x WarpsN.
+template <int BM_, int BN_, int WarpsM_, int WarpsN_, int Stages_>
+struct I8Tile {
+  static constexpr int BM = BM_, BN = BN_, BK = 64, WarpsM = WarpsM_, WarpsN = WarpsN_;
+  static constexpr int Stages = Stages_, Threads = 32 * WarpsM * WarpsN, GroupM = 8;
+  static constexpr int StageABytes = BM * BK, StageBBytes = BN * BK;
+  static constexpr int SmemBytes = Stages * (StageABytes + StageBBytes);
+  static_assert(BM == 64 * WarpsM && BN == 64 * WarpsN, "64 x 64 warp tiles");
+  static_assert(SmemBytes <= 227 * 1024, "shared memory per block");
+};
+// 128 x 128 x 64, 4 warps, 3 stages: 48 KiB, no opt-in.
+using I8Tile128x128 = I8Tile<128, 128, 2, 2, 3>;
+// 128 x 256 x 64, 8 warps, 4 stages: 96 KiB (opt-in); each A tile feeds twice the warps.
+using I8Tile128x256 = I8Tile<128, 256, 2, 4, 4>;
 
-template <bool kDequant>
-__global__ void __launch_bounds__(kI8Threads)
+template <bool kDequant, typename Cfg>
+__global__ void __launch_bounds__(Cfg::Threads)
     igemm_s8_mma_kernel(int M, int N, int K, const std::int8_t* __restrict__ A, long long lda,
                         const std::int8_t* __restrict__ Bt, long long ldbt, void* __restrict__ Cv,
                         long long ldc, float scale_a, const float* __restrict__ scale_b) {
   extern __shared__ __align__(128) unsigned char smem[];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int warp_m = warp >> 1, warp_n = warp & 1;
+  const int warp_m = warp / Cfg::WarpsN, warp_n = warp % Cfg::WarpsN;
 
-  const int tiles_m = (M + kI8BM - 1) / kI8BM, tiles_n = (N + kI8BN - 1) / kI8BN;
-  const mma::TileCoord tile = mma::raster_grouped(blockIdx.x, tiles_m, tiles_n, kI8GroupM);
-  const int m0 = tile.m * kI8BM, n0 = tile.n * kI8BN;
+  const int tiles_m = (M + Cfg::BM - 1) / Cfg::BM, tiles_n = (N + Cfg::BN - 1) / Cfg::BN;
+  const mma::TileCoord tile = mma::raster_grouped(blockIdx.x, tiles_m, tiles_n, Cfg::GroupM);
+  const int m0 = tile.m * Cfg::BM, n0 = tile.n * Cfg::BN;
 
   const std::uint32_t sA = ptx::smem_addr(smem);
-  const std::uint32_t sB = sA + kI8Stages * kI8StageABytes;
-  const int num_k_tiles = (K + kI8BK - 1) / kI8BK;
+  const std::uint32_t sB = sA + Cfg::Stages * Cfg::StageABytes;
+  const int num_k_tiles = (K + Cfg::BK - 1) / Cfg::BK;
 
-  // 512 A chunks and 512 Bt chunks of 16 bytes per k-tile, 4 + 4 per thread, both tiles
-  // 128 rows x 4 chunks; out-of-range bytes are zero-filled by src-size.
+  // 16-byte chunks of the A (BM rows x 4) and Bt (BN rows x 4) tiles; out-of-range bytes are
+  // zero-filled by src-size.
   auto load_tile = [&](int stage, int kt) {
-    const int k0 = kt * kI8BK;
-    const std::uint32_t a_st = sA + stage * kI8StageABytes;
-    const std::uint32_t b_st = sB + stage * kI8StageBBytes;
+    const int k0 = kt * Cfg::BK;
+    const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
+    const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int id = tid + i * kI8Threads;
+    for (int i = 0; i < Cfg::BM * 4 / Cfg::Threads; ++i) {
+      const int id = tid + i * Cfg::Threads;
       const int r = id >> 2, ch = id & 3;
-      const int gk = k0 + ch * 16;
-      {
-        const int gr = m0 + r;
-        const std::int8_t* src = A;
-        int bytes = 0;
-        if (gr < M && gk < K) {
-          src = A + gr * lda + gk;
-          bytes = min(16, K - gk);
-        }
-        ptx::cp_async_16(a_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+      const int gk = k0 + ch * 16, gr = m0 + r;
+      const std::int8_t* src = A;
+      int bytes = 0;
+      if (gr < M && gk < K) {
+        src = A + gr * lda + gk;
+        bytes = min(16, K - gk);
       }
-      {
-        const int gn = n0 + r;
-        const std::int8_t* src = Bt;
-        int bytes = 0;
-        if (gn < N && gk < K) {
-          src = Bt + gn * ldbt + gk;
-          bytes = min(16, K - gk);
-        }
-        ptx::cp_async_16(b_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+      ptx::cp_async_16(a_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+    }
+#pragma unroll
+    for (int i = 0; i < Cfg::BN * 4 / Cfg::Threads; ++i) {
+      const int id = tid + i * Cfg::Threads;
+      const int r = id >> 2, ch = id & 3;
+      const int gk = k0 + ch * 16, gn = n0 + r;
+      const std::int8_t* src = Bt;
+      int bytes = 0;
+      if (gn < N && gk < K) {
+        src = Bt + gn * ldbt + gk;
+        bytes = min(16, K - gk);
       }
+      ptx::cp_async_16(b_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
     }
   };
 
@@ -109,7 +119,7 @@ __global__ void __launch_bounds__(kI8Threads)
       for (int i = 0; i < 4; ++i) acc[mi][ni][i] = 0;
 
 #pragma unroll
-  for (int s = 0; s < kI8Stages - 1; ++s) {
+  for (int s = 0; s < Cfg::Stages - 1; ++s) {
     if (s < num_k_tiles) load_tile(s, s);
     ptx::cp_async_commit();
   }
@@ -118,17 +128,17 @@ __global__ void __launch_bounds__(kI8Threads)
   const mma::RowCol b_lds = mma::ldsm_bt_x4(lane);
 
   for (int kt = 0; kt < num_k_tiles; ++kt) {
-    ptx::cp_async_wait<kI8Stages - 2>();
+    ptx::cp_async_wait<Cfg::Stages - 2>();
     __syncthreads();
-    const int next = kt + kI8Stages - 1;
-    if (next < num_k_tiles) load_tile(next % kI8Stages, next);
+    const int next = kt + Cfg::Stages - 1;
+    if (next < num_k_tiles) load_tile(next % Cfg::Stages, next);
     ptx::cp_async_commit();
 
-    const int stage = kt % kI8Stages;
-    const std::uint32_t a_st = sA + stage * kI8StageABytes;
-    const std::uint32_t b_st = sB + stage * kI8StageBBytes;
+    const int stage = kt % Cfg::Stages;
+    const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
+    const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
 #pragma unroll
-    for (int kk = 0; kk < kI8BK / 32; ++kk) {
+    for (int kk = 0; kk < Cfg::BK / 32; ++kk) {
       std::uint32_t af[4][4];
       std::uint32_t bf[8][2];
 #pragma unroll
@@ -195,15 +205,21 @@ __global__ void transpose_s8_kernel(int K, int N, const std::int8_t* __restrict_
   }
 }
 
-template <bool kDequant>
+template <bool kDequant, typename Cfg>
 void launch_igemm(const char* where, index_t M, index_t N, index_t K, const std::int8_t* A,
                   index_t lda, const std::int8_t* Bt, index_t ldbt, void* C, index_t ldc,
                   float scale_a, const float* scale_b, cudaStream_t stream) {
-  const index_t tiles = ((M + kI8BM - 1) / kI8BM) * ((N + kI8BN - 1) / kI8BN);
+  const index_t tiles = ((M + Cfg::BM - 1) / Cfg::BM) * ((N + Cfg::BN - 1) / Cfg::BN);
   IK_REQUIRE(tiles <= 0x7fffffff, where, "M = ", M, ", N = ", N, " need ", tiles,
              " blocks > 2^31 - 1");
-  igemm_s8_mma_kernel<kDequant>
-      <<<static_cast<unsigned>(tiles), kI8Threads, kI8SmemBytes, stream>>>(
+  if constexpr (Cfg::SmemBytes > 48 * 1024) {  // opt-in above the 48 KiB default, once
+    static const cudaError_t opt_in =
+        cudaFuncSetAttribute(igemm_s8_mma_kernel<kDequant, Cfg>,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize, Cfg::SmemBytes);
+    IK_CUDA_CHECK(opt_in);
+  }
+  igemm_s8_mma_kernel<kDequant, Cfg>
+      <<<static_cast<unsigned>(tiles), Cfg::Threads, Cfg::SmemBytes, stream>>>(
           static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), A, lda, Bt, ldbt, C, ldc,
           scale_a, scale_b);
   IK_CUDA_CHECK_LAUNCH();
@@ -218,7 +234,17 @@ void igemm_s8_mma(index_t M, index_t N, index_t K, const std::int8_t* A, index_t
                   cudaStream_t stream) {
   const char* where = "ik::gpu::igemm_s8_mma";
   detail::check_gemm_args(where, M, N, K, A, lda, Bt, ldbt, true, C, ldc, 1, 16);
-  kernels::launch_igemm<false>(where, M, N, K, A, lda, Bt, ldbt, C, ldc, 0.0f, nullptr, stream);
+  kernels::launch_igemm<false, kernels::I8Tile128x128>(where, M, N, K, A, lda, Bt, ldbt, C, ldc,
+                                                       0.0f, nullptr, stream);
+}
+
+void igemm_s8_mma_128x256(index_t M, index_t N, index_t K, const std::int8_t* A, index_t lda,
+                          const std::int8_t* Bt, index_t ldbt, std::int32_t* C, index_t ldc,
+                          cudaStream_t stream) {
+  const char* where = "ik::gpu::igemm_s8_mma_128x256";
+  detail::check_gemm_args(where, M, N, K, A, lda, Bt, ldbt, true, C, ldc, 1, 16);
+  kernels::launch_igemm<false, kernels::I8Tile128x256>(where, M, N, K, A, lda, Bt, ldbt, C, ldc,
+                                                       0.0f, nullptr, stream);
 }
 
 void igemm_s8_mma_dequant(index_t M, index_t N, index_t K, const std::int8_t* A, index_t lda,
@@ -227,7 +253,7 @@ void igemm_s8_mma_dequant(index_t M, index_t N, index_t K, const std::int8_t* A,
   const char* where = "ik::gpu::igemm_s8_mma_dequant";
   detail::check_gemm_args(where, M, N, K, A, lda, Bt, ldbt, true, C, ldc, 1, 16);
   IK_REQUIRE(scale_b != nullptr, where, "scale_b is null");
-  kernels::launch_igemm<true>(where, M, N, K, A, lda, Bt, ldbt, C, ldc, scale_a, scale_b, stream);
+  kernels::launch_igemm<true, kernels::I8Tile128x128>(where, M, N, K, A, lda, Bt, ldbt, C, ldc, scale_a, scale_b, stream);
 }
 
 void transpose_s8(index_t K, index_t N, const std::int8_t* B, index_t ldb, std::int8_t* Bt,

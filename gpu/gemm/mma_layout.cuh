@@ -115,16 +115,26 @@ __host__ __device__ constexpr RowCol ldsm_bt_x4(int lane) {
 // is conflict-free when the eight chunks fall into eight different 16-byte bank groups
 // (chunk index mod 8). Returned: the chunk's index in the tile (multiply by 16 for bytes).
 
-// 64-byte rows (4 chunks): A tiles (BK = 32 halves or 64 int8) and the int8 B^T tile.
-// Rows 2j and 2j+1 share a 128-byte line; XOR with (row / 2) % 4 spreads 8 consecutive rows
-// over all 8 bank groups.
-__host__ __device__ constexpr int swizzle_row64(int row, int chunk) {
-  return row * 4 + (chunk ^ ((row >> 1) & 3));
+// Rows of `ChunksPerRow` chunks: 4 (64-byte rows) or a multiple of 8 (128, 256, 512-byte rows).
+//   4 chunks:  A tiles with BK = 32 halves (or 64 int8) and the int8 B^T tile. Rows 2j and 2j+1
+//              share a 128-byte line; XOR with (row / 2) % 4 spreads 8 consecutive rows over all
+//              8 bank groups.
+//   8k chunks: A tiles with BK = 64 halves, f16/bf16 B tiles (BN = 128 or 256 halves). Every row
+//              starts at bank 0; XOR of the low 3 chunk bits with row % 8 spreads 8 consecutive
+//              rows over the 8 bank groups.
+template <int ChunksPerRow>
+__host__ __device__ constexpr int swizzle_chunk(int row, int chunk) {
+  static_assert(ChunksPerRow == 4 || ChunksPerRow % 8 == 0, "4 or a multiple of 8 chunks");
+  if constexpr (ChunksPerRow == 4)
+    return row * 4 + (chunk ^ ((row >> 1) & 3));
+  else
+    return row * ChunksPerRow + (chunk ^ (row & 7));
 }
-// 256-byte rows (16 chunks): the f16/bf16 B tile (BN = 128 halves). Every row starts at bank 0;
-// XOR of the low 3 chunk bits with row % 8 spreads 8 consecutive rows over 8 bank groups.
+__host__ __device__ constexpr int swizzle_row64(int row, int chunk) {
+  return swizzle_chunk<4>(row, chunk);
+}
 __host__ __device__ constexpr int swizzle_row256(int row, int chunk) {
-  return row * 16 + (chunk ^ (row & 7));
+  return swizzle_chunk<16>(row, chunk);
 }
 
 // ---- block rasterization for L2 reuse ----------------------------------------------------

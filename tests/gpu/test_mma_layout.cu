@@ -245,6 +245,50 @@ TEST_CASE("mma layout: swizzles are bijections and make ldmatrix and cp.async co
   }
 }
 
+namespace {
+// A tile of `rows` x Cpr chunks: the swizzle is a bijection, every ldmatrix.x4 phase of `map` at
+// every 16-row block and 2-chunk (k16 / n16) offset is conflict-free, and so is every group of 8
+// consecutive cp.async chunk stores (thread t writes linear chunk t + 32 w).
+template <int Cpr>
+void check_swizzle(int rows, RowCol (*map)(int), const char* what) {
+  std::set<int> seen;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < Cpr; ++c) seen.insert(mma::swizzle_chunk<Cpr>(r, c));
+  CHECK(seen.size() == static_cast<std::size_t>(rows * Cpr));
+  CHECK(*seen.begin() == 0);
+  CHECK(*seen.rbegin() == rows * Cpr - 1);
+  for (int r0 = 0; r0 < rows; r0 += 16)
+    for (int c0 = 0; c0 < Cpr; c0 += 2)
+      for (int j = 0; j < 4; ++j) {
+        std::vector<int> phase;
+        for (int r = 0; r < 8; ++r) {
+          RowCol a = map(mma::ldmatrix_addr_lane(j, r));
+          phase.push_back(mma::swizzle_chunk<Cpr>(r0 + a.row, c0 + a.col));
+        }
+        INFO(what << ": ldmatrix r0 " << r0 << " c0 " << c0 << " matrix " << j);
+        CHECK(conflict_free(phase));
+      }
+  for (int first = 0; first < rows * Cpr; first += 8) {
+    std::vector<int> phase;
+    for (int t = 0; t < 8; ++t) phase.push_back(mma::swizzle_chunk<Cpr>((first + t) / Cpr, (first + t) % Cpr));
+    INFO(what << ": cp.async chunks " << first << "..");
+    CHECK(conflict_free(phase));
+  }
+}
+}  // namespace
+
+TEST_CASE("mma layout: the swizzles of the larger tiles (BK = 64 A, BN = 256 B) are conflict-free") {
+  check_swizzle<8>(128, mma::ldsm_a_x4, "A 128 x 64 halves");
+  check_swizzle<8>(256, mma::ldsm_a_x4, "A 256 x 64 halves");
+  check_swizzle<16>(64, mma::ldsm_b_trans_x4, "B 64 x 128 halves");
+  check_swizzle<32>(32, mma::ldsm_b_trans_x4, "B 32 x 256 halves");
+  check_swizzle<32>(64, mma::ldsm_b_trans_x4, "B 64 x 256 halves");
+  // The check itself can fail: the unswizzled layout of the B tile conflicts (8 rows, 1 group).
+  std::vector<int> plain;
+  for (int r = 0; r < 8; ++r) plain.push_back(r * 32);
+  CHECK_FALSE(conflict_free(plain));
+}
+
 TEST_CASE("mma layout: grouped block rasterization is a bijection onto the tile grid") {
   for (int tiles_m : {1, 2, 3, 7, 8, 9, 17, 64})
     for (int tiles_n : {1, 2, 5, 8, 13})

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole GPU suite in one call on a lent GPU machine (no package registry there):
+#   ./tools/gpu_device_run.sh            (DEPS=.deps holds doctest.h, benchmark/ and libbenchmark.so)
+# Builds the GPU tests and benchmark there (binaries built elsewhere may not run), runs the tests,
+# the instruction check, the benchmark (JSON + console), then compute-sanitizer memcheck over the
+# exact-result tests (racecheck too) for as long as SANITIZER_S allows. Logs go to $OUT (the device tool's folder)
+# or build/device_out.
+set -uo pipefail
+OUT=${OUT:-build/device_out}
+DEPS=${DEPS:-.deps}
+mkdir -p "$OUT"
+t0=$(date +%s)
+stamp() { echo "== [$(( $(date +%s) - t0 )) s] $*"; }
+{ nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv; nvcc --version | tail -2; g++ --version | head -1; nproc; } 2>&1 | tee "$OUT/env.txt"
+stamp build
+make -j"$(nproc)" DEPS="$DEPS" gpu-test-build bench-gpu-build > "$OUT/build.log" 2>&1 || { tail -50 "$OUT/build.log"; exit 1; }
+stamp tests
+build/gpu/ik_gpu_tests 2>&1 | tee "$OUT/gpu_tests.log"
+stamp instruction check
+./tools/check_gpu_instructions.sh build/gpu 2>&1 | tail -5
+stamp bench
+build/gpu/ik_bench_gpu --benchmark_min_time=${BENCH_MIN_TIME:-0.1} \
+  --benchmark_out="$OUT/gpu_results.json" --benchmark_out_format=json > "$OUT/bench.log" 2>&1
+grep -v '^-' "$OUT/bench.log" | sed -E 's/ +/ /g' | cut -c1-170 | head -110
+# compute-sanitizer: memcheck over every test case, then racecheck (shared-memory hazards of the
+# cp.async / ldmatrix pipelines) over the exact-result cases; each bounded by SANITIZER_S.
+if command -v compute-sanitizer >/dev/null; then
+  stamp memcheck
+  timeout "${SANITIZER_S:-100}" compute-sanitizer --tool memcheck --error-exitcode 9 \
+    build/gpu/ik_gpu_tests > "$OUT/memcheck.log" 2>&1
+  echo "memcheck exit: $? (124 = timed out)"; tail -6 "$OUT/memcheck.log"
+  stamp racecheck
+  timeout "${SANITIZER_S:-100}" compute-sanitizer --tool racecheck --error-exitcode 9 \
+    build/gpu/ik_gpu_tests -tc='*small integers*,*int8 s8s8s32*' > "$OUT/racecheck.log" 2>&1
+  echo "racecheck exit: $? (124 = timed out)"; tail -6 "$OUT/racecheck.log"
+fi
+stamp done
