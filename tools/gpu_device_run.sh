@@ -21,7 +21,7 @@ stamp instruction check
 stamp bench
 build/gpu/ik_bench_gpu --benchmark_min_time=${BENCH_MIN_TIME:-0.1} \
   --benchmark_out="$OUT/gpu_results.json" --benchmark_out_format=json > "$OUT/bench.log" 2>&1
-grep -v '^-' "$OUT/bench.log" | sed -E 's/ +/ /g' | cut -c1-170 | head -110
+awk '/manual_time/ { n = $1; sub("/manual_time", "", n); o = n; for (i = 2; i <= NF; ++i) if ($i ~ /^(TFLOP|x_cublas)/) o = o " " $i; print o }' "$OUT/bench.log"
 # compute-sanitizer: memcheck over every test case, then racecheck (shared-memory hazards of the
 # cp.async / ldmatrix pipelines) over the exact-result cases; each bounded by SANITIZER_S.
 if command -v compute-sanitizer >/dev/null; then
