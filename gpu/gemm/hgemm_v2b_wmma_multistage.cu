@@ -116,30 +116,49 @@ __global__ void __launch_bounds__(kWmsThreads, 1)
     ptx::cp_async_commit();  // committed even when empty: wait_group<S-2> then means "kt landed"
   }
 
-  for (int kt = 0; kt < num_k_tiles; ++kt) {
-    ptx::cp_async_wait<kWmsStages - 2>();
-    __syncthreads();  // kt visible to all warps; every warp is done with slot (kt - 1)
-    const int next = kt + kWmsStages - 1;
-    if (next < num_k_tiles) load_tile(next % kWmsStages, next);
-    ptx::cp_async_commit();
+  // Fragments are double-buffered: those of the next k16 step (of the next k-tile, at the last
+  // step, right after the barrier that makes it visible) are loaded before the mma of this one.
+  // Per k-tile: step 0 also starts the cp.async of tile kt+S-1 into the slot that held kt-1
+  // (every warp has passed the barrier that follows its last read of that slot).
+  constexpr int kSteps = kWmsBK / 16;
+  static_assert(kSteps % 2 == 0, "fragment buffers alternate");
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a[2][kWmsFragM];
+  wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> b[2][kWmsFragN];
+  auto load_frags = [&](int buf, int stage, int kk) {
+    const __half* a_st = sA + stage * (kWmsBM * kWmsLdA) + warp_m * kWmsWTM * kWmsLdA + kk * 16;
+    const __half* b_st = sB + stage * (kWmsBK * kWmsLdB) + kk * 16 * kWmsLdB + warp_n * kWmsWTN;
+#pragma unroll
+    for (int i = 0; i < kWmsFragM; ++i)
+      wmma::load_matrix_sync(a[buf][i], a_st + i * 16 * kWmsLdA, kWmsLdA);
+#pragma unroll
+    for (int j = 0; j < kWmsFragN; ++j)
+      wmma::load_matrix_sync(b[buf][j], b_st + j * 16, kWmsLdB);
+  };
 
+  ptx::cp_async_wait<kWmsStages - 2>();
+  __syncthreads();
+  load_frags(0, 0, 0);
+  for (int kt = 0; kt < num_k_tiles; ++kt) {
     const int stage = kt % kWmsStages;
-    const __half* a_st = sA + stage * (kWmsBM * kWmsLdA) + warp_m * kWmsWTM * kWmsLdA;
-    const __half* b_st = sB + stage * (kWmsBK * kWmsLdB) + warp_n * kWmsWTN;
 #pragma unroll
-    for (int kk = 0; kk < kWmsBK; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a[kWmsFragM];
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> b[kWmsFragN];
+    for (int kk = 0; kk < kSteps; ++kk) {
+      if (kk == kSteps - 1) {
+        ptx::cp_async_wait<kWmsStages - 2>();  // tile kt+1 landed (S-1 + kt+1 groups committed)
+        __syncthreads();
+        if (kt + 1 < num_k_tiles) load_frags(0, (kt + 1) % kWmsStages, 0);
+      } else {
+        load_frags((kk + 1) & 1, stage, kk + 1);
+      }
+      if (kk == 0) {
+        const int next = kt + kWmsStages - 1;
+        if (next < num_k_tiles) load_tile(next % kWmsStages, next);
+        ptx::cp_async_commit();
+      }
 #pragma unroll
       for (int i = 0; i < kWmsFragM; ++i)
-        wmma::load_matrix_sync(a[i], a_st + i * 16 * kWmsLdA + kk, kWmsLdA);
 #pragma unroll
-      for (int j = 0; j < kWmsFragN; ++j)
-        wmma::load_matrix_sync(b[j], b_st + kk * kWmsLdB + j * 16, kWmsLdB);
-#pragma unroll
-      for (int i = 0; i < kWmsFragM; ++i)
-#pragma unroll
-        for (int j = 0; j < kWmsFragN; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+        for (int j = 0; j < kWmsFragN; ++j)
+          wmma::mma_sync(acc[i][j], a[kk & 1][i], b[kk & 1][j], acc[i][j]);
     }
   }
   ptx::cp_async_wait<0>();

@@ -110,36 +110,33 @@ __global__ void __launch_bounds__(Cfg::Threads)
   const int num_k_tiles = (K + BK - 1) / BK;
 
   // Global -> shared for k-tile kt into ring slot `stage`, 16-byte chunks; chunks outside the
-  // matrices read src_bytes < 16 (zero-filled), so tails need no separate path.
+  // matrices read src_bytes < 16 (zero-filled), so tails need no separate path. Thread t always
+  // copies the same chunk column of rows t / Cpr + i * (Threads / Cpr): one row index and one
+  // bound test per copy, addresses from the kernel parameters (no per-copy pointer registers
+  // held across the main loop, which is what keeps the kernel under 255 registers).
+  static_assert(Threads % ACpr == 0 && Threads % BCpr == 0, "fixed chunk column per thread");
+  const int a_row0 = tid / ACpr, a_ch = tid % ACpr, b_row0 = tid / BCpr, b_ch = tid % BCpr;
   auto load_tile = [&](int stage, int kt) {
     const int k0 = kt * BK;
     const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
     const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
+    const int gk = k0 + a_ch * 8;
+    const int a_bytes = gk < K ? min(16, (K - gk) * 2) : 0;
 #pragma unroll
     for (int i = 0; i < BM * ACpr / Threads; ++i) {
-      const int id = tid + i * Threads;
-      const int r = id / ACpr, ch = id % ACpr;
-      const int gr = m0 + r, gk = k0 + ch * 8;
-      const T* src = A;
-      int bytes = 0;
-      if (gr < M && gk < K) {
-        src = A + gr * lda + gk;
-        bytes = min(16, (K - gk) * 2);
-      }
-      ptx::cp_async_16(a_st + mma::swizzle_chunk<ACpr>(r, ch) * 16, src, bytes);
+      const int r = a_row0 + i * (Threads / ACpr), gr = m0 + r;
+      const bool ok = gr < M && a_bytes > 0;
+      ptx::cp_async_16(a_st + mma::swizzle_chunk<ACpr>(r, a_ch) * 16,
+                       ok ? A + gr * lda + gk : A, ok ? a_bytes : 0);
     }
+    const int gc = n0 + b_ch * 8;
+    const int b_bytes = gc < N ? min(16, (N - gc) * 2) : 0;
 #pragma unroll
     for (int i = 0; i < BK * BCpr / Threads; ++i) {
-      const int id = tid + i * Threads;
-      const int r = id / BCpr, ch = id % BCpr;
-      const int gk = k0 + r, gc = n0 + ch * 8;
-      const T* src = B;
-      int bytes = 0;
-      if (gk < K && gc < N) {
-        src = B + gk * ldb + gc;
-        bytes = min(16, (N - gc) * 2);
-      }
-      ptx::cp_async_16(b_st + mma::swizzle_chunk<BCpr>(r, ch) * 16, src, bytes);
+      const int r = b_row0 + i * (Threads / BCpr), gkb = k0 + r;
+      const bool ok = gkb < K && b_bytes > 0;
+      ptx::cp_async_16(b_st + mma::swizzle_chunk<BCpr>(r, b_ch) * 16,
+                       ok ? B + gkb * ldb + gc : B, ok ? b_bytes : 0);
     }
   };
 
@@ -162,22 +159,27 @@ __global__ void __launch_bounds__(Cfg::Threads)
   const mma::RowCol a_lds = mma::ldsm_a_x4(lane);
   const mma::RowCol b_lds = mma::ldsm_b_trans_x4(lane);
 
-  // Fragments are double-buffered across the k16 steps of a tile: the ldmatrix of step kk+1
-  // is issued before the mma of step kk, so shared-memory latency overlaps tensor-core work.
+  // Fragments are double-buffered: the ldmatrix of the next k16 step is issued before the mma
+  // of the current one, so shared-memory latency overlaps tensor-core work.
   std::uint32_t af[2][MI][4];
   std::uint32_t bf[2][NI][2];
+  // ldmatrix addresses: the swizzle key depends on row bits 0-2 only (mma_layout.cuh), so
+  // moving 16 rows (mi for A) or 16 k (kk for B) adds a constant: 2 + NI/2 offsets per thread.
+  std::uint32_t a_off[Cfg::KSteps], b_off[NI / 2];
+#pragma unroll
+  for (int kk = 0; kk < Cfg::KSteps; ++kk)
+    a_off[kk] = mma::swizzle_chunk<ACpr>(warp_m * Cfg::WTM + a_lds.row, kk * 2 + a_lds.col) * 16;
+#pragma unroll
+  for (int nj = 0; nj < NI / 2; ++nj)
+    b_off[nj] = mma::swizzle_chunk<BCpr>(b_lds.row, warp_n * (Cfg::WTN / 8) + nj * 2 + b_lds.col) * 16;
   auto load_frags = [&](int buf, std::uint32_t a_st, std::uint32_t b_st, int kk) {
 #pragma unroll
-    for (int mi = 0; mi < MI; ++mi) {
-      const int r = warp_m * Cfg::WTM + mi * 16 + a_lds.row;
-      ptx::ldmatrix_x4(af[buf][mi], a_st + mma::swizzle_chunk<ACpr>(r, kk * 2 + a_lds.col) * 16);
-    }
+    for (int mi = 0; mi < MI; ++mi)
+      ptx::ldmatrix_x4(af[buf][mi], a_st + a_off[kk] + mi * (16 * ACpr * 16));
 #pragma unroll
     for (int nj = 0; nj < NI / 2; ++nj) {
-      const int k = kk * 16 + b_lds.row;
-      const int ch = warp_n * (Cfg::WTN / 8) + nj * 2 + b_lds.col;
       std::uint32_t r[4];
-      ptx::ldmatrix_x4_trans(r, b_st + mma::swizzle_chunk<BCpr>(k, ch) * 16);
+      ptx::ldmatrix_x4_trans(r, b_st + b_off[nj] + kk * (16 * BCpr * 16));
       bf[buf][2 * nj][0] = r[0];
       bf[buf][2 * nj][1] = r[1];
       bf[buf][2 * nj + 1][0] = r[2];
@@ -185,22 +187,39 @@ __global__ void __launch_bounds__(Cfg::Threads)
     }
   };
 
+  // Main loop (the CUTLASS "multistage" order). Per k-tile kt, with KSteps k16 steps:
+  //   step 0:        fragments of step 1 <- smem; cp.async of tile kt+S-1 into the slot that
+  //                  held tile kt-1 (every warp passed the barrier after its last read of it)
+  //   step KSteps-1: wait until tile kt+1 has landed, barrier, fragments of tile kt+1 step 0
+  //   every step:    the mma of this step on the fragments loaded one step earlier
+  // so ldmatrix latency, including at the tile boundary, hides behind a full step of mma, and
+  // the barrier falls where a warp still has a step of mma to issue after it.
+  static_assert(Cfg::KSteps % 2 == 0, "fragment buffers alternate: an even number of k16 steps");
+  ptx::cp_async_wait<Cfg::Stages - 2>();
+  __syncthreads();
+  load_frags(0, sA, sB, 0);
   for (int kt = 0; kt < num_k_tiles; ++kt) {
-    ptx::cp_async_wait<Cfg::Stages - 2>();
-    // Makes k-tile kt visible to all warps, and guarantees every warp is done with the slot
-    // that the load below overwrites (it held k-tile kt-1).
-    __syncthreads();
-    const int next = kt + Cfg::Stages - 1;
-    if (next < num_k_tiles) load_tile(next % Cfg::Stages, next);
-    ptx::cp_async_commit();
-
     const int stage = kt % Cfg::Stages;
     const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
     const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
-    load_frags(0, a_st, b_st, 0);
 #pragma unroll
     for (int kk = 0; kk < Cfg::KSteps; ++kk) {
-      if (kk + 1 < Cfg::KSteps) load_frags((kk + 1) & 1, a_st, b_st, kk + 1);
+      if (kk == Cfg::KSteps - 1) {
+        // Committed groups: S-1 (prologue) + kt+1; <= S-2 pending means tile kt+1 landed.
+        ptx::cp_async_wait<Cfg::Stages - 2>();
+        __syncthreads();
+        if (kt + 1 < num_k_tiles) {
+          const int ns = (kt + 1) % Cfg::Stages;
+          load_frags(0, sA + ns * Cfg::StageABytes, sB + ns * Cfg::StageBBytes, 0);
+        }
+      } else {
+        load_frags((kk + 1) & 1, a_st, b_st, kk + 1);
+      }
+      if (kk == 0) {
+        const int next = kt + Cfg::Stages - 1;
+        if (next < num_k_tiles) load_tile(next % Cfg::Stages, next);
+        ptx::cp_async_commit();  // even when empty: the group count drives the wait above
+      }
 #pragma unroll
       for (int mi = 0; mi < MI; ++mi)
 #pragma unroll

@@ -77,36 +77,26 @@ __global__ void __launch_bounds__(Cfg::Threads)
   const int num_k_tiles = (K + Cfg::BK - 1) / Cfg::BK;
 
   // 16-byte chunks of the A (BM rows x 4) and Bt (BN rows x 4) tiles; out-of-range bytes are
-  // zero-filled by src-size.
+  // zero-filled by src-size. Thread t copies chunk column t % 4 of rows t / 4 + i * Threads / 4.
+  const int row0 = tid >> 2, ch = tid & 3;
   auto load_tile = [&](int stage, int kt) {
-    const int k0 = kt * Cfg::BK;
     const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
     const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
+    const int gk = kt * Cfg::BK + ch * 16;
+    const int bytes = gk < K ? min(16, K - gk) : 0;
 #pragma unroll
     for (int i = 0; i < Cfg::BM * 4 / Cfg::Threads; ++i) {
-      const int id = tid + i * Cfg::Threads;
-      const int r = id >> 2, ch = id & 3;
-      const int gk = k0 + ch * 16, gr = m0 + r;
-      const std::int8_t* src = A;
-      int bytes = 0;
-      if (gr < M && gk < K) {
-        src = A + gr * lda + gk;
-        bytes = min(16, K - gk);
-      }
-      ptx::cp_async_16(a_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+      const int r = row0 + i * (Cfg::Threads / 4), gr = m0 + r;
+      const bool ok = gr < M && bytes > 0;
+      ptx::cp_async_16(a_st + mma::swizzle_row64(r, ch) * 16, ok ? A + gr * lda + gk : A,
+                       ok ? bytes : 0);
     }
 #pragma unroll
     for (int i = 0; i < Cfg::BN * 4 / Cfg::Threads; ++i) {
-      const int id = tid + i * Cfg::Threads;
-      const int r = id >> 2, ch = id & 3;
-      const int gk = k0 + ch * 16, gn = n0 + r;
-      const std::int8_t* src = Bt;
-      int bytes = 0;
-      if (gn < N && gk < K) {
-        src = Bt + gn * ldbt + gk;
-        bytes = min(16, K - gk);
-      }
-      ptx::cp_async_16(b_st + mma::swizzle_row64(r, ch) * 16, src, bytes);
+      const int r = row0 + i * (Cfg::Threads / 4), gn = n0 + r;
+      const bool ok = gn < N && bytes > 0;
+      ptx::cp_async_16(b_st + mma::swizzle_row64(r, ch) * 16, ok ? Bt + gn * ldbt + gk : Bt,
+                       ok ? bytes : 0);
     }
   };
 
@@ -126,41 +116,60 @@ __global__ void __launch_bounds__(Cfg::Threads)
 
   const mma::RowCol a_lds = mma::ldsm_a_x4(lane);
   const mma::RowCol b_lds = mma::ldsm_bt_x4(lane);
+  // The swizzle key depends on row bits 1-2 only, so 16 rows further is a constant offset:
+  // one A offset per k32 step, one Bt offset per (k32 step, n16 pair) from the 64-row warp base.
+  constexpr int kSteps = Cfg::BK / 32;
+  static_assert(kSteps % 2 == 0, "fragment buffers alternate");
+  std::uint32_t a_off[kSteps], b_off[kSteps];
+#pragma unroll
+  for (int kk = 0; kk < kSteps; ++kk) {
+    a_off[kk] = mma::swizzle_row64(warp_m * 64 + a_lds.row, kk * 2 + a_lds.col) * 16;
+    b_off[kk] = mma::swizzle_row64(warp_n * 64 + b_lds.row, kk * 2 + b_lds.col) * 16;
+  }
+  std::uint32_t af[2][4][4];
+  std::uint32_t bf[2][8][2];
+  auto load_frags = [&](int buf, int stage, int kk) {
+    const std::uint32_t a_st = sA + stage * Cfg::StageABytes + a_off[kk];
+    const std::uint32_t b_st = sB + stage * Cfg::StageBBytes + b_off[kk];
+#pragma unroll
+    for (int mi = 0; mi < 4; ++mi) ptx::ldmatrix_x4(af[buf][mi], a_st + mi * (16 * 64));
+#pragma unroll
+    for (int nj = 0; nj < 4; ++nj) {
+      std::uint32_t r[4];
+      ptx::ldmatrix_x4(r, b_st + nj * (16 * 64));
+      bf[buf][2 * nj][0] = r[0];
+      bf[buf][2 * nj][1] = r[1];
+      bf[buf][2 * nj + 1][0] = r[2];
+      bf[buf][2 * nj + 1][1] = r[3];
+    }
+  };
 
+  // Main loop: the order of hgemm_v3_mma.cu (fragments double-buffered across k32 steps and
+  // k-tiles; the cp.async of tile kt+S-1 issued at step 0 into the slot of tile kt-1).
+  ptx::cp_async_wait<Cfg::Stages - 2>();
+  __syncthreads();
+  load_frags(0, 0, 0);
   for (int kt = 0; kt < num_k_tiles; ++kt) {
-    ptx::cp_async_wait<Cfg::Stages - 2>();
-    __syncthreads();
-    const int next = kt + Cfg::Stages - 1;
-    if (next < num_k_tiles) load_tile(next % Cfg::Stages, next);
-    ptx::cp_async_commit();
-
     const int stage = kt % Cfg::Stages;
-    const std::uint32_t a_st = sA + stage * Cfg::StageABytes;
-    const std::uint32_t b_st = sB + stage * Cfg::StageBBytes;
 #pragma unroll
-    for (int kk = 0; kk < Cfg::BK / 32; ++kk) {
-      std::uint32_t af[4][4];
-      std::uint32_t bf[8][2];
-#pragma unroll
-      for (int mi = 0; mi < 4; ++mi) {
-        const int r = warp_m * 64 + mi * 16 + a_lds.row;
-        ptx::ldmatrix_x4(af[mi], a_st + mma::swizzle_row64(r, kk * 2 + a_lds.col) * 16);
+    for (int kk = 0; kk < kSteps; ++kk) {
+      if (kk == kSteps - 1) {
+        ptx::cp_async_wait<Cfg::Stages - 2>();  // tile kt+1 landed
+        __syncthreads();
+        if (kt + 1 < num_k_tiles) load_frags(0, (kt + 1) % Cfg::Stages, 0);
+      } else {
+        load_frags((kk + 1) & 1, stage, kk + 1);
       }
-#pragma unroll
-      for (int nj = 0; nj < 4; ++nj) {
-        const int n = warp_n * 64 + nj * 16 + b_lds.row;
-        std::uint32_t r[4];
-        ptx::ldmatrix_x4(r, b_st + mma::swizzle_row64(n, kk * 2 + b_lds.col) * 16);
-        bf[2 * nj][0] = r[0];
-        bf[2 * nj][1] = r[1];
-        bf[2 * nj + 1][0] = r[2];
-        bf[2 * nj + 1][1] = r[3];
+      if (kk == 0) {
+        const int next = kt + Cfg::Stages - 1;
+        if (next < num_k_tiles) load_tile(next % Cfg::Stages, next);
+        ptx::cp_async_commit();
       }
 #pragma unroll
       for (int mi = 0; mi < 4; ++mi)
 #pragma unroll
         for (int ni = 0; ni < 8; ++ni)
-          ptx::mma_m16n8k32_s8(acc[mi][ni], af[mi], bf[ni][0], bf[ni][1]);
+          ptx::mma_m16n8k32_s8(acc[mi][ni], af[kk & 1][mi], bf[kk & 1][ni][0], bf[kk & 1][ni][1]);
     }
   }
   ptx::cp_async_wait<0>();
