@@ -13,10 +13,14 @@
 // The ladder (one .cu per version, each adds one idea; see the header of each file):
 //   v1 sgemm_simt      fp32, SIMT FMA, 128x128x8 shared tiles, 8x8 register blocking per thread
 //   v2 hgemm_wmma      fp16 in, fp32 accumulate/out, WMMA 16x16x16 tensor-core fragments
+//   v2b hgemm_wmma_multistage   the same WMMA calls fed by a cp.async 4-stage pipeline, 64x64
+//                      warp tiles in a 128x256x32 block, double-buffered fragments
 //   v3 hgemm_mma       fp16 in, fp32 out: inline-PTX mma.sync m16n8k16, ldmatrix(.trans),
 //      bgemm_mma       bf16 in   cp.async 3-stage pipeline, XOR-swizzled smem, 128x128x32 block,
 //                                64x64 warp tiles, grouped block rasterization for L2 reuse
+//      *_128x256       the same with a 128x256x32 block, 8 warps, 4 stages (the fastest here)
 //   igemm_s8_mma       int8 in, int32 out (exact): mma.sync m16n8k32, same pipeline, B^T weight
+//      igemm_s8_mma_128x256   the same with a 128x256x64 block, 8 warps, 4 stages
 //   igemm_s8_mma_dequant   the same plus C_f32[m][n] = (scale_a * scale_b[n]) * float(acc[m][n])
 //
 // Preconditions beyond M, N, K >= 1 and ld >= row length:
@@ -59,12 +63,9 @@ void bgemm_mma(index_t M, index_t N, index_t K, const __nv_bfloat16* A, index_t 
                const __nv_bfloat16* B, index_t ldb, float* C, index_t ldc,
                cudaStream_t stream = nullptr);
 // The same kernel with a larger block tile (same preconditions): 128 x 256 x 32, 8 warps of
-// 64 x 64, 4 stages (96 KiB of shared memory, opted in). A 128 x 128 x 64 tile was tried and
-// dropped: its unrolled k-loop needs > 255 registers and spills on sm_90.
+// 64 x 64, 4 stages (96 KiB of shared memory, opted in). Tried on an H200 and dropped:
+// 256 x 128 x 32 (4-11% slower than 128 x 256) and 128 x 256 x 64 with 3 or 4 stages (no faster).
 void hgemm_mma_128x256(index_t M, index_t N, index_t K, const __half* A, index_t lda,
-                       const __half* B, index_t ldb, float* C, index_t ldc,
-                       cudaStream_t stream = nullptr);
-void hgemm_mma_256x128(index_t M, index_t N, index_t K, const __half* A, index_t lda,
                        const __half* B, index_t ldb, float* C, index_t ldc,
                        cudaStream_t stream = nullptr);
 void bgemm_mma_128x256(index_t M, index_t N, index_t K, const __nv_bfloat16* A, index_t lda,
@@ -119,7 +120,6 @@ inline constexpr GemmVariant<__half, float> kHgemmVariants[] = {
     {"hgemm_f32acc_128x256x32_wmma_4stage", &hgemm_wmma_multistage, 128, 256, 32, 80, true},
     {"hgemm_f32acc_128x128x32_sm80_mma_3stage", &hgemm_mma, 128, 128, 32, 80, true},
     {"hgemm_f32acc_128x256x32_sm80_mma_4stage", &hgemm_mma_128x256, 128, 256, 32, 80, true},
-    {"hgemm_f32acc_256x128x32_sm80_mma_4stage", &hgemm_mma_256x128, 256, 128, 32, 80, true},
 };
 inline constexpr GemmVariant<__nv_bfloat16, float> kBgemmVariants[] = {
     {"bgemm_f32acc_128x128x32_sm80_mma_3stage", &bgemm_mma, 128, 128, 32, 80, true},

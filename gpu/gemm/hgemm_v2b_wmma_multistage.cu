@@ -12,6 +12,7 @@
 //      the rest is zero-filled, so there is no separate edge path.
 //   2. Block 128 x 256 x 32, 8 warps (2 x 4), each warp 64 x 64 = 4 x 4 accumulator fragments:
 //      per k16 step a warp loads 4 A + 4 B fragments and issues 16 mma_sync (v2: 2 + 2 for 4).
+//      The fragments are double-buffered across k16 steps and k-tiles (v3's main-loop order).
 //   3. Padding instead of a swizzle (WMMA takes a pointer and a leading dimension, so an XOR
 //      swizzle cannot be expressed): A rows are 32 + 8 halves (80 bytes) and B rows 256 + 8
 //      halves (528 bytes = 4 banks past a multiple of 128 bytes), so the 8 rows of each
@@ -19,8 +20,8 @@
 //      and every fragment pointer stays 32-byte aligned as load_matrix_sync requires.
 //
 //   shared, per stage: A 128 x 40 halves (10 KiB) + B 32 x 264 halves (16.5 KiB); 4 stages =
-//   106 KiB (opted in above the 48 KiB default). Registers: 128 fp32 accumulators + 32 fragment
-//   registers + addressing, one 256-thread block per SM.
+//   106 KiB (opted in above the 48 KiB default). Registers: 128 fp32 accumulators + 2 x 32
+//   fragment registers + addressing (253-255, no spills), one 256-thread block per SM.
 //
 // Epilogue: a fragment entirely inside C goes straight to global memory with store_matrix_sync
 // when C is 32-byte aligned and ldc a multiple of 4 (its pointer and ldm rules); edge fragments
