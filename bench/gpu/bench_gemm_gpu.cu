@@ -9,6 +9,7 @@
 // time as manual time. Counters: TFLOP/s (TOP/s for int8) of the dense 2*M*N*K operation,
 // x_fp32 (vs the SIMT fp32 kernel at the same shape, same run) and x_cublas (vs cuBLAS with the
 // same input/output types), when those ran first (they are registered first).
+// pct_peak: percent of the card's dense peak for the input type (peak_tflops below).
 // Shapes: square sweeps and linear layers of BERT-base (tokens = 8 x 512) and Llama-7B
 // (prefill 2048 tokens, decode 16), C[M x N] = A[M x K] B[K x N] with B the weight.
 // Without a CUDA device it prints "skipped: no CUDA device" and exits 0.
@@ -76,10 +77,26 @@ void fill(DeviceBuffer<T>& b, std::uint32_t seed) {
   IK_CUDA_CHECK_LAUNCH();
 }
 
+// The card's dense peak for one input type, TFLOP/s (TOP/s for s8): operations per SM per clock
+// x SMs x the peak SM clock the runtime reports. Per-SM rates from NVIDIA's architecture
+// whitepapers: A100 (sm_80) fp32 FMA 128, fp16/bf16 tensor 2048, int8 4096 ops/clk/SM; H100
+// (sm_90) 256, 4096, 8192. (The datasheet figures use the boost clock, e.g. 989 TFLOP/s fp16 on
+// an H100 SXM at 1830 MHz; the runtime's peak clock can be higher, so this bound is the stricter
+// one.) 0 = unknown card or clock: no pct_peak counter.
+double g_peak_clock_ghz = 0.0;
+int g_peak_sm = 0, g_peak_sm_count = 0;
+double peak_tflops(const std::string& family) {
+  double per_clk = 0;
+  const int fam = family == "f32" ? 0 : family == "s8" ? 2 : 1;
+  if (g_peak_sm == 80) per_clk = fam == 0 ? 128 : fam == 1 ? 2048 : 4096;
+  if (g_peak_sm == 90) per_clk = fam == 0 ? 256 : fam == 1 ? 4096 : 8192;
+  return per_clk * g_peak_sm_count * g_peak_clock_ghz * 1e9 / 1e12;
+}
+
 // Times `launch` with CUDA events, flushing L2 before each timed run.
 template <typename F>
 void time_loop(benchmark::State& state, F&& launch, double ops, const std::string& key,
-               const std::string& fp32_key, const std::string& lib_key) {
+               const std::string& fp32_key, const std::string& lib_key, const std::string& family) {
   static DeviceBuffer<unsigned char>* flush = nullptr;
   if (!flush) {
     int l2 = 0;
@@ -111,6 +128,7 @@ void time_loop(benchmark::State& state, F&& launch, double ops, const std::strin
     const double tops = ops * static_cast<double>(state.iterations()) / total_s / 1e12;
     state.counters["TFLOP/s"] = tops;
     tops_by_key[key] = tops;
+    if (const double peak = peak_tflops(family); peak > 0) state.counters["pct_peak"] = 100.0 * tops / peak;
     if (auto it = tops_by_key.find(fp32_key); it != tops_by_key.end() && it->first != key)
       state.counters["x_fp32"] = tops / it->second;
     if (auto it = tops_by_key.find(lib_key); it != tops_by_key.end() && it->first != key)
@@ -137,7 +155,7 @@ void bench_float(benchmark::State& state, ik::gpu::GemmVariant<In, float> v, Sha
       [&] { v.fn(s.M, s.N, s.K, A.data(), lda, B.data(), ldb, C.data(), s.N, nullptr); },
       2.0 * s.M * s.N * s.K,
       family == "f32" ? "fp32" + shape_key(s) : std::string(v.name) + shape_key(s),
-      "fp32" + shape_key(s), "cublas_" + family + shape_key(s));
+      "fp32" + shape_key(s), "cublas_" + family + shape_key(s), family);
 }
 
 void bench_int8(benchmark::State& state, ik::gpu::GemmVariant<std::int8_t, std::int32_t> v,
@@ -150,7 +168,7 @@ void bench_int8(benchmark::State& state, ik::gpu::GemmVariant<std::int8_t, std::
   time_loop(
       state, [&] { v.fn(s.M, s.N, s.K, A.data(), ld, Bt.data(), ld, C.data(), s.N, nullptr); },
       2.0 * s.M * s.N * s.K, std::string(v.name) + shape_key(s), "fp32" + shape_key(s),
-      "cublas_s8" + shape_key(s));
+      "cublas_s8" + shape_key(s), "s8");
 }
 
 #ifdef IK_HAVE_CUBLAS
@@ -190,7 +208,7 @@ void bench_cublas(benchmark::State& state, Shape s, std::string family) {
                                     CUDA_R_8I, ld, A.data(), CUDA_R_8I, ld, &ib, C.data(),
                                     CUDA_R_32I, N, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
         },
-        ops, key, "fp32" + shape_key(s), key);
+        ops, key, "fp32" + shape_key(s), key, family);
     return;
   }
   const cudaDataType_t t = family == "f32" ? CUDA_R_32F : family == "f16" ? CUDA_R_16F : CUDA_R_16BF;
@@ -215,7 +233,7 @@ void bench_cublas(benchmark::State& state, Shape s, std::string family) {
                                   N, A.data(), t, K, &beta, C.data(), CUDA_R_32F, N,
                                   CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
       },
-      ops, key, "fp32" + shape_key(s), key);
+      ops, key, "fp32" + shape_key(s), key, family);
 }
 #endif
 
@@ -232,6 +250,14 @@ int main(int argc, char** argv) {
   }
   const ik::gpu::DeviceInfo dev = ik::gpu::device_info();
   benchmark::AddCustomContext("gpu", ik::gpu::device_string(dev));
+  g_peak_sm = dev.sm;
+  g_peak_sm_count = dev.sm_count;
+  g_peak_clock_ghz = dev.clock_khz * 1e-6;
+  benchmark::AddCustomContext("peak_tflops_f16",
+                              g_peak_clock_ghz > 0 && peak_tflops("f16") > 0
+                                  ? std::to_string(peak_tflops("f16")) + " at " +
+                                        std::to_string(dev.clock_khz / 1000) + " MHz"
+                                  : "unknown (pct_peak not reported)");
 #ifdef IK_HAVE_CUBLAS
   benchmark::AddCustomContext("cublas", "yes");
 #else
