@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The whole GPU suite in one call on a lent GPU machine (no package registry there):
 #   ./tools/gpu_device_run.sh            (DEPS=.deps holds doctest.h, benchmark/ and libbenchmark.so)
+# .deps (git-ignored) is made on a machine that has the packages (doctest-dev, libbenchmark-dev):
+#   mkdir -p .deps/include .deps/lib && cp -r /usr/include/doctest /usr/include/benchmark .deps/include/
+#   for f in libbenchmark.so libbenchmark.so.1debian; do cp -L /usr/lib/x86_64-linux-gnu/$f .deps/lib/; done
+# and carried to the GPU machine (device tool: carry [".deps"]).
 # Builds the GPU tests and benchmark there (binaries built elsewhere may not run), runs the tests,
 # the instruction check, the benchmark (JSON + console), then compute-sanitizer memcheck over the
 # exact-result tests (racecheck too) for as long as SANITIZER_S allows. Logs go to $OUT (the device tool's folder)
