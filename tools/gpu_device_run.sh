@@ -6,9 +6,9 @@
 #   for f in libbenchmark.so libbenchmark.so.1debian; do cp -L /usr/lib/x86_64-linux-gnu/$f .deps/lib/; done
 # and carried to the GPU machine (device tool: carry [".deps"]).
 # Builds the GPU tests and benchmark there (binaries built elsewhere may not run), runs the tests,
-# the instruction check, the benchmark (JSON + console), then compute-sanitizer memcheck over the
-# exact-result tests (racecheck too) for as long as SANITIZER_S allows. Logs go to $OUT (the device tool's folder)
-# or build/device_out.
+# the instruction check, the benchmark (JSON + console), then compute-sanitizer memcheck over
+# every test and racecheck over the exact-result ones, each bounded by SANITIZER_S seconds.
+# Logs go to $OUT (the device tool's folder) or build/device_out.
 set -uo pipefail
 OUT=${OUT:-build/device_out}
 DEPS=${DEPS:-.deps}
