@@ -277,12 +277,23 @@ void check_swizzle(int rows, RowCol (*map)(int), const char* what) {
 }
 }  // namespace
 
-TEST_CASE("mma layout: the swizzles of the larger tiles (BK = 64 A, BN = 256 B) are conflict-free") {
+TEST_CASE("mma layout: the swizzles of the larger tiles are conflict-free and 16-row periodic") {
   check_swizzle<8>(128, mma::ldsm_a_x4, "A 128 x 64 halves");
   check_swizzle<8>(256, mma::ldsm_a_x4, "A 256 x 64 halves");
   check_swizzle<16>(64, mma::ldsm_b_trans_x4, "B 64 x 128 halves");
   check_swizzle<32>(32, mma::ldsm_b_trans_x4, "B 32 x 256 halves");
   check_swizzle<32>(64, mma::ldsm_b_trans_x4, "B 64 x 256 halves");
+  // The kernels compute one ldmatrix address per thread and add constants for the other 16-row
+  // (A: mi) and 16-k (B: kk) blocks. That is only right if the swizzle key ignores row bits >= 4.
+  for (int r = 0; r < 16; ++r)
+    for (int m = 1; m < 16; ++m) {
+      for (int c = 0; c < 4; ++c)
+        CHECK(mma::swizzle_chunk<4>(r + 16 * m, c) == mma::swizzle_chunk<4>(r, c) + 16 * m * 4);
+      for (int c = 0; c < 8; ++c)
+        CHECK(mma::swizzle_chunk<8>(r + 16 * m, c) == mma::swizzle_chunk<8>(r, c) + 16 * m * 8);
+      for (int c = 0; c < 32; ++c)
+        CHECK(mma::swizzle_chunk<32>(r + 16 * m, c) == mma::swizzle_chunk<32>(r, c) + 16 * m * 32);
+    }
   // The check itself can fail: the unswizzled layout of the B tile conflicts (8 rows, 1 group).
   std::vector<int> plain;
   for (int r = 0; r < 8; ++r) plain.push_back(r * 32);
