@@ -16,10 +16,11 @@
 // (two s8 per b16 element), cp.async.cg.shared.global with src-size zero-fill, commit/wait_group.
 //
 // Tiling: block 128 x 128 x 64 (64 int8 = 64 bytes of k per row, the same byte geometry as v3's
-// 32 halves), 128 threads = 2 x 2 warps of 64 x 64, 3 stages of 16 KiB (igemm_s8_mma_128x256:
-// 128 x 256 x 64, 8 warps, 4 stages of 24 KiB) (A and Bt tiles are both
-// 128 rows x 4 chunks, swizzle chunk' = chunk ^ ((row >> 1) & 3)). Per k32 step: 4 ldmatrix.x4
-// (A) + 4 ldmatrix.x4 (Bt) feed 32 mma. 128 int32 accumulators per thread.
+// 32 halves), 128 threads = 2 x 2 warps of 64 x 64, 3 stages of 16 KiB; igemm_s8_mma_128x256:
+// 128 x 256 x 64, 8 warps (2 x 4), 4 stages of 24 KiB. A and Bt tiles are rows of 4 chunks,
+// swizzle chunk' = chunk ^ ((row >> 1) & 3). Per k32 step a warp issues 4 ldmatrix.x4 (A) +
+// 4 ldmatrix.x4 (Bt) for 32 mma; fragments are double-buffered across k32 steps and k-tiles (the
+// main-loop order of hgemm_v3_mma.cu). 128 int32 accumulators per thread.
 //
 // Exactness: products of s8 fit 15 bits; the int32 sum is exact while K * 128 * 128 < 2^31, i.e.
 // K <= 131072 (beyond that it wraps like the hardware; the CPU reference in the test wraps the
@@ -116,8 +117,8 @@ __global__ void __launch_bounds__(Cfg::Threads)
 
   const mma::RowCol a_lds = mma::ldsm_a_x4(lane);
   const mma::RowCol b_lds = mma::ldsm_bt_x4(lane);
-  // The swizzle key depends on row bits 1-2 only, so 16 rows further is a constant offset:
-  // one A offset per k32 step, one Bt offset per (k32 step, n16 pair) from the 64-row warp base.
+  // The swizzle key depends on row bits 1-2 only, so 16 rows further is a constant offset
+  // (host-tested): one A and one Bt offset per k32 step; mi and the n16 pairs add constants.
   constexpr int kSteps = Cfg::BK / 32;
   static_assert(kSteps % 2 == 0, "fragment buffers alternate");
   std::uint32_t a_off[kSteps], b_off[kSteps];
