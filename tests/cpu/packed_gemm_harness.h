@@ -1,10 +1,12 @@
 // The shared test harness of the pre-packed-weight float GEMM families (cpu/gemm_f16,
 // cpu/gemm_bf16): one Case, one run_case against reference/gemm_f32 on the exactly widened
-// inputs, and the four sweeps every such family must pass. A family supplies its traits
-// (kernels, narrow/widen, pack/run, tolerance, skip) and calls the sweeps from its own
-// TEST_CASEs; see tests/cpu/test_gemm_f16.cpp for the tolerance derivation.
+// inputs, the four sweeps every such family must pass, and the checks of alpha/beta, IK_ISA
+// forcing and bad input. A family supplies its traits (kName, kernels, selected, kernel_for,
+// narrow/widen, pack/run/gemv, tolerance, skip) and calls these from its own TEST_CASEs; see
+// tests/cpu/test_gemm_f16.cpp for the tolerance derivation.
 #pragma once
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -182,6 +184,90 @@ struct PackedGemmHarness {
         }
       }
     }
+  }
+
+  // alpha = 0 reads neither A nor B (A is NaN) and scales C by beta; beta = 0 overwrites a
+  // NaN-poisoned C.
+  static void alpha_zero_and_beta_zero() {
+    typename Family::Options opt;
+    opt.kernel = &Family::selected();
+    std::vector<float> Bw(6, 1.0f), A(6, nan_poison()), C = {1, 1, 1, 1};
+    const auto pb = Family::pack(WeightLayout::k_by_n, 3, 2, Bw.data(), 2, opt);
+    Family::run(2, 2, 3, 0.0f, A.data(), 3, pb, 3.0f, C.data(), 2, opt);
+    CHECK(C == std::vector<float>{3, 3, 3, 3});
+    std::vector<float> A1(6, 1.0f), D(4, nan_poison());
+    Family::run(2, 2, 3, 1.0f, A1.data(), 3, pb, 0.0f, D.data(), 2, opt);
+    CHECK(D == std::vector<float>{3, 3, 3, 3});
+  }
+
+  // IK_ISA=scalar|avx2|avx512 (make test's forced-ISA runs) selects that variant, or the selection
+  // throws where the CPU cannot run it; without IK_ISA the selection follows selected_isa().
+  static void isa_forcing() {
+    const char* forced = std::getenv("IK_ISA");
+    if (!forced || !*forced) {
+      CHECK(Family::selected().isa == selected_isa());
+      return;
+    }
+    const Isa want = parse_isa(forced);
+    const std::string what = std::string("IK_ISA forced ") + Family::kName + " path";
+    if (skip_unless_supported(want, what.c_str())) {
+      CHECK_THROWS_AS(Family::selected(), ik::Error);
+      return;
+    }
+    const typename Family::Kernel& kern = Family::selected();
+    CHECK(kern.isa == want);
+    CHECK(std::string(kern.name).find(isa_name(want)) != std::string::npos);
+    const float A[3] = {1, 2, 3}, B[6] = {1, 0, 0, 1, 1, 1};
+    float C[2] = {-1, -1};
+    const auto pb = Family::pack(WeightLayout::k_by_n, 3, 2, B, 2, typename Family::Options{});
+    CHECK(&pb.kernel() == &kern);
+    Family::gemv(2, 3, 1.0f, A, pb, 0.0f, C);
+    CHECK(C[0] == 4);
+    CHECK(C[1] == 5);
+  }
+
+  // Every bad argument of pack and run throws ik::Error whose message names it.
+  static void bad_input() {
+    using doctest::Contains;
+    using Options = typename Family::Options;
+    std::vector<float> A(64, 1.0f), B(64, 1.0f), C(64, 0.0f);
+    const auto kn = WeightLayout::k_by_n, nk = WeightLayout::n_by_k;
+    const float* no_float = nullptr;
+    const Options def;
+    CHECK_THROWS_WITH_AS(Family::pack(kn, 0, 4, B.data(), 4, def), Contains("K = 0"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::pack(kn, 4, 0, B.data(), 4, def), Contains("N = 0"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::pack(kn, 4, 5, B.data(), 4, def), Contains("ldb = 4"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::pack(nk, 5, 4, B.data(), 4, def), Contains("ldb = 4"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::pack(kn, 4, 4, no_float, 4, def), Contains("B is null"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::pack(static_cast<WeightLayout>(7), 4, 4, B.data(), 4, def), Contains("layout = 7"),
+                         ik::Error);
+    Options bad_threads;
+    bad_threads.threads = -1;
+    CHECK_THROWS_WITH_AS(Family::pack(kn, 4, 4, B.data(), 4, bad_threads), Contains("options.threads = -1"),
+                         ik::Error);
+    const auto pb = Family::pack(kn, 4, 4, B.data(), 4, def);
+    const typename Family::Packed empty;
+    float* c = C.data();
+    const float* a = A.data();
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 4, empty, 0, c, 4, def), Contains("empty"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(0, 4, 4, 1, a, 4, pb, 0, c, 4, def), Contains("M = 0"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 5, 4, 1, a, 4, pb, 0, c, 5, def), Contains("N = 5"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 3, 1, a, 4, pb, 0, c, 4, def), Contains("K = 3"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 3, pb, 0, c, 4, def), Contains("lda = 3"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 4, pb, 0, c, 3, def), Contains("ldc = 3"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, no_float, 4, pb, 0, c, 4, def), Contains("A is null"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 4, pb, 0, nullptr, 4, def), Contains("C is null"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 4, pb, 0, A.data() + 2, 4, def),
+                         Contains("C overlaps A"), ik::Error);
+    CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 4, pb, 0, c, 4, bad_threads), Contains("options.threads = -1"),
+                         ik::Error);
+    for (const typename Family::Kernel& k : Family::kernels())
+      if (&k != &pb.kernel() && Family::supported(k)) {
+        Options other;
+        other.kernel = &k;
+        CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 4, pb, 0, c, 4, other), Contains("packed for"), ik::Error);
+      }
+    if (!isa_supported(Isa::avx512)) CHECK_THROWS_AS(Family::kernel_for(Isa::avx512), ik::Error);
   }
 };
 

@@ -42,7 +42,10 @@ struct Family {
   using Kernel = Bf16gemmKernel;
   using Options = Bf16gemmOptions;
   using Packed = Bf16gemmPackedB;
+  static constexpr const char* kName = "bf16gemm";
   static const std::vector<Kernel>& kernels() { return bf16gemm_kernels(); }
+  static const Kernel& selected() { return bf16gemm_selected_kernel(); }
+  static const Kernel& kernel_for(Isa isa) { return bf16gemm_kernel_for(isa); }
   static bool supported(const Kernel& k) { return bf16gemm_kernel_supported(k); }
   static std::uint16_t narrow(float x) { return f32_to_bf16(x); }
   static float widen(std::uint16_t h) { return bf16_to_f32(h); }
@@ -55,6 +58,9 @@ struct Family {
   static void run(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda, const Packed& B,
                   float beta, float* C, index_t ldc, const Options& o) {
     bf16gemm_packed(M, N, K, alpha, A, lda, B, beta, C, ldc, o);
+  }
+  static void gemv(index_t N, index_t K, float alpha, const float* x, const Packed& B, float beta, float* y) {
+    bf16gemv_packed(N, K, alpha, x, B, beta, y);
   }
   static ik::test::Tolerance tolerance(const Kernel& k, index_t K) {
     ik::test::Tolerance t = ik::test::fp32_dot_tolerance(K);
@@ -101,76 +107,8 @@ TEST_CASE("gemm_bf16: fp32 inputs are rounded to nearest-even bf16 (weights and 
   }
 }
 
-TEST_CASE("gemm_bf16: alpha = 0 reads neither A nor B; beta = 0 overwrites NaN") {
-  const Family::Kernel& kern = bf16gemm_selected_kernel();
-  Family::Options opt;
-  opt.kernel = &kern;
-  std::vector<float> Bw(6, 1.0f), A(6, ik::test::nan_poison()), C = {1, 1, 1, 1};
-  const auto pb = Family::pack(WeightLayout::k_by_n, 3, 2, Bw.data(), 2, opt);
-  Family::run(2, 2, 3, 0.0f, A.data(), 3, pb, 3.0f, C.data(), 2, opt);
-  CHECK(C == std::vector<float>{3, 3, 3, 3});
-  std::vector<float> A1(6, 1.0f), D(4, ik::test::nan_poison());
-  Family::run(2, 2, 3, 1.0f, A1.data(), 3, pb, 0.0f, D.data(), 2, opt);
-  CHECK(D == std::vector<float>{3, 3, 3, 3});
-}
+TEST_CASE("gemm_bf16: alpha = 0 reads neither A nor B; beta = 0 overwrites NaN") { Harness::alpha_zero_and_beta_zero(); }
 
-TEST_CASE("gemm_bf16: IK_ISA forces the variant that runs") {
-  const char* forced = std::getenv("IK_ISA");
-  if (!forced || !*forced) {
-    CHECK(bf16gemm_selected_kernel().isa == selected_isa());
-    return;
-  }
-  const Isa want = parse_isa(forced);
-  if (ik::test::skip_unless_supported(want, "IK_ISA forced bf16gemm path")) {
-    CHECK_THROWS_AS(bf16gemm_selected_kernel(), ik::Error);
-    return;
-  }
-  const Bf16gemmKernel& kern = bf16gemm_selected_kernel();
-  CHECK(kern.isa == want);
-  CHECK(std::string(kern.name).find(isa_name(want)) != std::string::npos);
-  const float A[3] = {1, 2, 3}, B[6] = {1, 0, 0, 1, 1, 1};
-  float C[2] = {-1, -1};
-  const Bf16gemmPackedB pb = bf16gemm_pack_b(WeightLayout::k_by_n, 3, 2, B, 2);
-  CHECK(&pb.kernel() == &kern);
-  bf16gemv_packed(2, 3, 1.0f, A, pb, 0.0f, C);
-  CHECK(C[0] == 4);
-  CHECK(C[1] == 5);
-}
+TEST_CASE("gemm_bf16: IK_ISA forces the variant that runs") { Harness::isa_forcing(); }
 
-TEST_CASE("gemm_bf16: bad input throws ik::Error naming the argument") {
-  using doctest::Contains;
-  std::vector<float> A(64, 1.0f), B(64, 1.0f), C(64, 0.0f);
-  const auto kn = WeightLayout::k_by_n, nk = WeightLayout::n_by_k;
-  CHECK_THROWS_WITH_AS(bf16gemm_pack_b(kn, 0, 4, B.data(), 4), Contains("K = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_pack_b(kn, 4, 0, B.data(), 4), Contains("N = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_pack_b(kn, 4, 5, B.data(), 4), Contains("ldb = 4"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_pack_b(nk, 5, 4, B.data(), 4), Contains("ldb = 4"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_pack_b(kn, 4, 4, static_cast<const float*>(nullptr), 4), Contains("B is null"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_pack_b(static_cast<WeightLayout>(7), 4, 4, B.data(), 4), Contains("layout = 7"), ik::Error);
-  Bf16gemmOptions bad_threads;
-  bad_threads.threads = -1;
-  CHECK_THROWS_WITH_AS(bf16gemm_pack_b(kn, 4, 4, B.data(), 4, bad_threads), Contains("options.threads = -1"), ik::Error);
-  const Bf16gemmPackedB pb = bf16gemm_pack_b(kn, 4, 4, B.data(), 4);
-  const Bf16gemmPackedB empty;
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, A.data(), 4, empty, 0, C.data(), 4), Contains("empty"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(0, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4), Contains("M = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 5, 4, 1, A.data(), 4, pb, 0, C.data(), 5), Contains("N = 5"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 3, 1, A.data(), 4, pb, 0, C.data(), 4), Contains("K = 3"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, A.data(), 3, pb, 0, C.data(), 4), Contains("lda = 3"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 3), Contains("ldc = 3"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, static_cast<const float*>(nullptr), 4, pb, 0, C.data(), 4),
-                       Contains("A is null"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, nullptr, 4), Contains("C is null"), ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, A.data() + 2, 4), Contains("C overlaps A"),
-                       ik::Error);
-  CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4, bad_threads),
-                       Contains("options.threads = -1"), ik::Error);
-  for (const Bf16gemmKernel& k : bf16gemm_kernels())
-    if (&k != &pb.kernel() && bf16gemm_kernel_supported(k)) {
-      Bf16gemmOptions other;
-      other.kernel = &k;
-      CHECK_THROWS_WITH_AS(bf16gemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4, other), Contains("packed for"),
-                           ik::Error);
-    }
-  if (!isa_supported(Isa::avx512)) CHECK_THROWS_AS(bf16gemm_kernel_for(Isa::avx512), ik::Error);
-}
+TEST_CASE("gemm_bf16: bad input throws ik::Error naming the argument") { Harness::bad_input(); }

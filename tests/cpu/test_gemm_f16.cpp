@@ -38,7 +38,10 @@ struct Family {
   using Kernel = HgemmKernel;
   using Options = HgemmOptions;
   using Packed = HgemmPackedB;
+  static constexpr const char* kName = "hgemm";
   static const std::vector<Kernel>& kernels() { return hgemm_kernels(); }
+  static const Kernel& selected() { return hgemm_selected_kernel(); }
+  static const Kernel& kernel_for(Isa isa) { return hgemm_kernel_for(isa); }
   static bool supported(const Kernel& k) { return isa_supported(k.isa); }
   static std::uint16_t narrow(float x) { return f32_to_f16(x); }
   static float widen(std::uint16_t h) { return f16_to_f32(h); }
@@ -51,6 +54,9 @@ struct Family {
   static void run(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda, const Packed& B,
                   float beta, float* C, index_t ldc, const Options& o) {
     hgemm_packed(M, N, K, alpha, A, lda, B, beta, C, ldc, o);
+  }
+  static void gemv(index_t N, index_t K, float alpha, const float* x, const Packed& B, float beta, float* y) {
+    hgemv_packed(N, K, alpha, x, B, beta, y);
   }
   static ik::test::Tolerance tolerance(const Kernel&, index_t K) { return ik::test::fp32_dot_tolerance(K); }
   static bool skip(const Kernel& k) {
@@ -91,76 +97,8 @@ TEST_CASE("gemm_f16: packing rounds fp32 weights to nearest-even fp16, 16-bit in
   }
 }
 
-TEST_CASE("gemm_f16: alpha = 0 reads neither A nor B; beta = 0 overwrites NaN") {
-  const Family::Kernel& kern = hgemm_selected_kernel();
-  Family::Options opt;
-  opt.kernel = &kern;
-  std::vector<float> Bw(6, 1.0f), A(6, ik::test::nan_poison()), C = {1, 1, 1, 1};
-  const auto pb = Family::pack(WeightLayout::k_by_n, 3, 2, Bw.data(), 2, opt);
-  Family::run(2, 2, 3, 0.0f, A.data(), 3, pb, 3.0f, C.data(), 2, opt);
-  CHECK(C == std::vector<float>{3, 3, 3, 3});
-  std::vector<float> A1(6, 1.0f), D(4, ik::test::nan_poison());
-  Family::run(2, 2, 3, 1.0f, A1.data(), 3, pb, 0.0f, D.data(), 2, opt);
-  CHECK(D == std::vector<float>{3, 3, 3, 3});
-}
+TEST_CASE("gemm_f16: alpha = 0 reads neither A nor B; beta = 0 overwrites NaN") { Harness::alpha_zero_and_beta_zero(); }
 
-TEST_CASE("gemm_f16: IK_ISA forces the variant that runs") {
-  const char* forced = std::getenv("IK_ISA");
-  if (!forced || !*forced) {
-    CHECK(hgemm_selected_kernel().isa == selected_isa());
-    return;
-  }
-  const Isa want = parse_isa(forced);
-  if (ik::test::skip_unless_supported(want, "IK_ISA forced hgemm path")) {
-    CHECK_THROWS_AS(hgemm_selected_kernel(), ik::Error);
-    return;
-  }
-  const HgemmKernel& kern = hgemm_selected_kernel();
-  CHECK(kern.isa == want);
-  CHECK(std::string(kern.name).find(isa_name(want)) != std::string::npos);
-  const float A[3] = {1, 2, 3}, B[6] = {1, 0, 0, 1, 1, 1};
-  float C[2] = {-1, -1};
-  const HgemmPackedB pb = hgemm_pack_b(WeightLayout::k_by_n, 3, 2, B, 2);
-  CHECK(&pb.kernel() == &kern);
-  hgemv_packed(2, 3, 1.0f, A, pb, 0.0f, C);
-  CHECK(C[0] == 4);
-  CHECK(C[1] == 5);
-}
+TEST_CASE("gemm_f16: IK_ISA forces the variant that runs") { Harness::isa_forcing(); }
 
-TEST_CASE("gemm_f16: bad input throws ik::Error naming the argument") {
-  using doctest::Contains;
-  std::vector<float> A(64, 1.0f), B(64, 1.0f), C(64, 0.0f);
-  const auto kn = WeightLayout::k_by_n, nk = WeightLayout::n_by_k;
-  CHECK_THROWS_WITH_AS(hgemm_pack_b(kn, 0, 4, B.data(), 4), Contains("K = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_pack_b(kn, 4, 0, B.data(), 4), Contains("N = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_pack_b(kn, 4, 5, B.data(), 4), Contains("ldb = 4"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_pack_b(nk, 5, 4, B.data(), 4), Contains("ldb = 4"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_pack_b(kn, 4, 4, static_cast<const float*>(nullptr), 4), Contains("B is null"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_pack_b(static_cast<WeightLayout>(7), 4, 4, B.data(), 4), Contains("layout = 7"), ik::Error);
-  HgemmOptions bad_threads;
-  bad_threads.threads = -1;
-  CHECK_THROWS_WITH_AS(hgemm_pack_b(kn, 4, 4, B.data(), 4, bad_threads), Contains("options.threads = -1"), ik::Error);
-  const HgemmPackedB pb = hgemm_pack_b(kn, 4, 4, B.data(), 4);
-  const HgemmPackedB empty;
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, A.data(), 4, empty, 0, C.data(), 4), Contains("empty"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(0, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4), Contains("M = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 5, 4, 1, A.data(), 4, pb, 0, C.data(), 5), Contains("N = 5"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 3, 1, A.data(), 4, pb, 0, C.data(), 4), Contains("K = 3"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, A.data(), 3, pb, 0, C.data(), 4), Contains("lda = 3"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 3), Contains("ldc = 3"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, static_cast<const float*>(nullptr), 4, pb, 0, C.data(), 4),
-                       Contains("A is null"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, nullptr, 4), Contains("C is null"), ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, A.data() + 2, 4), Contains("C overlaps A"),
-                       ik::Error);
-  CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4, bad_threads),
-                       Contains("options.threads = -1"), ik::Error);
-  for (const HgemmKernel& k : hgemm_kernels())
-    if (&k != &pb.kernel() && isa_supported(k.isa)) {
-      HgemmOptions other;
-      other.kernel = &k;
-      CHECK_THROWS_WITH_AS(hgemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4, other), Contains("packed for"),
-                           ik::Error);
-    }
-  if (!isa_supported(Isa::avx512)) CHECK_THROWS_AS(hgemm_kernel_for(Isa::avx512), ik::Error);
-}
+TEST_CASE("gemm_f16: bad input throws ik::Error naming the argument") { Harness::bad_input(); }
