@@ -165,26 +165,16 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
 }
 
 void register_onednn_bf16() {
-  // Per weight group, as the project's kernels (bench_gemm_f32.cpp).
-  std::string layer;
-  std::vector<GemmShape> group;
-  auto flush = [&] {
-    for (const GemmShape& s : group)
-      for (int t : thread_counts())
-        add_benchmark(bench_name("gemm_bf16", "onednn_gemm_bf16bf16f32", s.name, t),
-                      [s, t](benchmark::State& st) { bm_gemm(st, s, t); });
-    for (const GemmShape& s : group)
-      for (int t : thread_counts())
-        add_benchmark(bench_name("gemm_bf16", "onednn_matmul_bf16_prepacked", s.name, t),
-                      [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
-    group.clear();
-  };
-  for (const GemmShape& s : all_gemm_shapes()) {
-    if (s.layer != layer) flush();
-    layer = s.layer;
-    group.push_back(s);
-  }
-  flush();
+  // add_benchmark regroups the rows by weight (bench_common.h).
+  const std::vector<GemmShape> shapes = all_gemm_shapes();
+  for (const GemmShape& s : shapes)
+    for (int t : thread_counts())
+      add_benchmark(bench_name("gemm_bf16", "onednn_gemm_bf16bf16f32", s.name, t),
+                    [s, t](benchmark::State& st) { bm_gemm(st, s, t); });
+  for (const GemmShape& s : shapes)
+    for (int t : thread_counts())
+      add_benchmark(bench_name("gemm_bf16", "onednn_matmul_bf16_prepacked", s.name, t),
+                    [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
 }
 
 }  // namespace

@@ -156,25 +156,16 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
 }
 
 void register_onednn_s8() {
-  std::string layer;
-  std::vector<GemmShape> group;
-  auto flush = [&] {
-    for (const GemmShape& s : group)
-      for (int t : thread_counts())
-        add_benchmark(bench_name("gemm_s8", "onednn_gemm_u8s8s32", s.name, t),
-                      [s, t](benchmark::State& st) { bm_gemm(st, s, t); });
-    for (const GemmShape& s : group)
-      for (int t : thread_counts())
-        add_benchmark(bench_name("gemm_s8", "onednn_matmul_u8s8_prepacked", s.name, t),
-                      [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
-    group.clear();
-  };
-  for (const GemmShape& s : all_gemm_shapes()) {
-    if (s.layer != layer) flush();
-    layer = s.layer;
-    group.push_back(s);
-  }
-  flush();
+  // add_benchmark regroups the rows by weight (bench_common.h).
+  const std::vector<GemmShape> shapes = all_gemm_shapes();
+  for (const GemmShape& s : shapes)
+    for (int t : thread_counts())
+      add_benchmark(bench_name("gemm_s8", "onednn_gemm_u8s8s32", s.name, t),
+                    [s, t](benchmark::State& st) { bm_gemm(st, s, t); });
+  for (const GemmShape& s : shapes)
+    for (int t : thread_counts())
+      add_benchmark(bench_name("gemm_s8", "onednn_matmul_u8s8_prepacked", s.name, t),
+                    [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
 }
 
 }  // namespace

@@ -119,26 +119,16 @@ void register_onednn() {
   std::ostringstream ver;
   ver << v->major << '.' << v->minor << '.' << v->patch << " (" << v->hash << ")";
   benchmark::AddCustomContext("onednn_version", ver.str());
-  // Same order as the project's kernels: per weight, all of its shapes (bench_gemm_f32.cpp).
-  std::string layer;
-  std::vector<GemmShape> group;
-  auto flush = [&] {
-    for (const GemmShape& s : group)
-      for (int t : thread_counts())
-        add_benchmark(bench_name("gemm_f32", "onednn_sgemm", s.name, t),
-                      [s, t](benchmark::State& st) { bm_sgemm(st, s, t); });
-    for (const GemmShape& s : group)
-      for (int t : thread_counts())
-        add_benchmark(bench_name("gemm_f32", "onednn_matmul_prepacked", s.name, t),
-                      [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
-    group.clear();
-  };
-  for (const GemmShape& s : all_gemm_shapes()) {
-    if (s.layer != layer) flush();
-    layer = s.layer;
-    group.push_back(s);
-  }
-  flush();
+  // add_benchmark regroups the rows by weight (bench_common.h).
+  const std::vector<GemmShape> shapes = all_gemm_shapes();
+  for (const GemmShape& s : shapes)
+    for (int t : thread_counts())
+      add_benchmark(bench_name("gemm_f32", "onednn_sgemm", s.name, t),
+                    [s, t](benchmark::State& st) { bm_sgemm(st, s, t); });
+  for (const GemmShape& s : shapes)
+    for (int t : thread_counts())
+      add_benchmark(bench_name("gemm_f32", "onednn_matmul_prepacked", s.name, t),
+                    [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
 }
 
 }  // namespace

@@ -59,27 +59,17 @@ void register_openblas() {
   const int par = openblas_get_parallel();
   benchmark::AddCustomContext("openblas_parallel",
                               par == 2 ? "openmp" : par == 1 ? "pthreads (fights OpenMP!)" : "sequential");
-  // Same order as the project's kernels: per weight, all of its shapes (bench_gemm_f32.cpp).
-  std::string layer;
-  std::vector<GemmShape> group;
-  auto flush = [&] {
-    for (const GemmShape& s : group)
+  // add_benchmark regroups the rows by weight (bench_common.h).
+  const std::vector<GemmShape> shapes = all_gemm_shapes();
+  for (const GemmShape& s : shapes)
+    for (int t : thread_counts())
+      add_benchmark(bench_name("gemm_f32", "openblas_sgemm", s.name, t),
+                    [s, t](benchmark::State& st) { bm_sgemm(st, s, t); });
+  for (const GemmShape& s : shapes)
+    if (s.M == 1)
       for (int t : thread_counts())
-        add_benchmark(bench_name("gemm_f32", "openblas_sgemm", s.name, t),
-                      [s, t](benchmark::State& st) { bm_sgemm(st, s, t); });
-    for (const GemmShape& s : group)
-      if (s.M == 1)
-        for (int t : thread_counts())
-          add_benchmark(bench_name("gemm_f32", "openblas_sgemv", s.name, t),
-                        [s, t](benchmark::State& st) { bm_sgemv(st, s, t); });
-    group.clear();
-  };
-  for (const GemmShape& s : all_gemm_shapes()) {
-    if (s.layer != layer) flush();
-    layer = s.layer;
-    group.push_back(s);
-  }
-  flush();
+        add_benchmark(bench_name("gemm_f32", "openblas_sgemv", s.name, t),
+                      [s, t](benchmark::State& st) { bm_sgemv(st, s, t); });
 }
 
 }  // namespace

@@ -129,50 +129,39 @@ void bm_pack_b(benchmark::State& st, const GemmShape& s, const SgemmKernel* k, i
   set_rate(st, "GB/s", double(s.K) * double(s.N) * sizeof(float) * 1e-9);
 }
 
-// Groups of shapes that share one weight (a square size, or a model layer with its five M):
-// within a group every contender runs all its shapes before the next contender, so the
-// cold-cache weight copies (and packed copies) are built once per group and contender.
-std::vector<std::vector<GemmShape>> weight_groups() {
-  std::vector<std::vector<GemmShape>> groups;
-  for (GemmShape& s : all_gemm_shapes()) {
-    if (groups.empty() || groups.back().front().layer != s.layer) groups.emplace_back();
-    groups.back().push_back(std::move(s));
-  }
-  return groups;
-}
-
 void register_gemm_f32() {
   const std::string selected = selected_kernel_name();
   const auto& kernels = ik::cpu::sgemm_kernels();
-  for (const auto& group : weight_groups()) {
-    for (const SgemmKernel& k : kernels)
-      for (const GemmShape& s : group) {
-        if (!variant_runs(k, s)) continue;
-        for (int t : thread_counts())
-          add_benchmark(bench_name("gemm_f32", k.name, s.name, t),
-                        [s, kp = &k, t, base = selected == k.name && !s.model](benchmark::State& st) {
-                          bm_sgemm(st, s, kp, t, base);
-                        });
-      }
-    for (const SgemmKernel& k : kernels)
-      for (const GemmShape& s : group) {
-        if (!s.model || !variant_runs(k, s)) continue;
-        for (int t : thread_counts())
-          add_benchmark(bench_name("gemm_f32", std::string(k.name) + "_prepacked", s.name, t),
-                        [s, kp = &k, t, base = selected == k.name](benchmark::State& st) {
-                          bm_sgemm_packed(st, s, kp, t, base);
-                        });
-      }
-    for (const GemmShape& s : group) {
-      if (s.model) continue;
-      if (max_dim(s) <= 512)
-        add_benchmark(bench_name("gemm_f32", "sgemm_naive", s.name, 1),
-                      [s](benchmark::State& st) { bm_ladder(st, s, Ladder::naive, 1); });
-      if (max_dim(s) <= 1024)
-        for (int t : thread_counts())
-          add_benchmark(bench_name("gemm_f32", "sgemm_blocked", s.name, t),
-                        [s, t](benchmark::State& st) { bm_ladder(st, s, Ladder::blocked, t); });
+  // add_benchmark regroups the rows by weight (bench_common.h): within one weight, every
+  // contender runs all its shapes before the next (cold copies built once per weight).
+  const std::vector<GemmShape> shapes = all_gemm_shapes();
+  for (const SgemmKernel& k : kernels)
+    for (const GemmShape& s : shapes) {
+      if (!variant_runs(k, s)) continue;
+      for (int t : thread_counts())
+        add_benchmark(bench_name("gemm_f32", k.name, s.name, t),
+                      [s, kp = &k, t, base = selected == k.name && !s.model](benchmark::State& st) {
+                        bm_sgemm(st, s, kp, t, base);
+                      });
     }
+  for (const SgemmKernel& k : kernels)
+    for (const GemmShape& s : shapes) {
+      if (!s.model || !variant_runs(k, s)) continue;
+      for (int t : thread_counts())
+        add_benchmark(bench_name("gemm_f32", std::string(k.name) + "_prepacked", s.name, t),
+                      [s, kp = &k, t, base = selected == k.name](benchmark::State& st) {
+                        bm_sgemm_packed(st, s, kp, t, base);
+                      });
+    }
+  for (const GemmShape& s : shapes) {
+    if (s.model) continue;
+    if (max_dim(s) <= 512)
+      add_benchmark(bench_name("gemm_f32", "sgemm_naive", s.name, 1),
+                    [s](benchmark::State& st) { bm_ladder(st, s, Ladder::naive, 1); });
+    if (max_dim(s) <= 1024)
+      for (int t : thread_counts())
+        add_benchmark(bench_name("gemm_f32", "sgemm_blocked", s.name, t),
+                      [s, t](benchmark::State& st) { bm_ladder(st, s, Ladder::blocked, t); });
   }
   for (const LinearLayer& l : model_layers()) {
     const GemmShape s{l.name, l.name, 1, l.N, l.K, true, true};

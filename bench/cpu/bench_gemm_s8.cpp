@@ -146,19 +146,14 @@ void bm_s8(benchmark::State& st, const GemmShape& s, const S8Kernel* k, int thre
 }
 
 void register_gemm_s8() {
-  std::vector<std::vector<GemmShape>> groups;
-  for (GemmShape& s : all_gemm_shapes()) {
-    if (groups.empty() || groups.back().front().layer != s.layer) groups.emplace_back();
-    groups.back().push_back(std::move(s));
-  }
-  for (const auto& group : groups)
-    for (const S8Kernel& k : ik::cpu::gemm_s8_kernels())
-      for (const GemmShape& s : group) {
-        if (!variant_runs(k, s)) continue;
-        for (int t : thread_counts())
-          add_benchmark(bench_name(kFamily, k.name, s.name, t),
-                        [s, kp = &k, t](benchmark::State& st) { bm_s8(st, s, kp, t); });
-      }
+  // add_benchmark regroups the rows by weight (bench_common.h).
+  for (const S8Kernel& k : ik::cpu::gemm_s8_kernels())
+    for (const GemmShape& s : all_gemm_shapes()) {
+      if (!variant_runs(k, s)) continue;
+      for (int t : thread_counts())
+        add_benchmark(bench_name(kFamily, k.name, s.name, t),
+                      [s, kp = &k, t](benchmark::State& st) { bm_s8(st, s, kp, t); });
+    }
 }
 
 }  // namespace

@@ -100,21 +100,15 @@ void bm_packed(benchmark::State& st, const GemmShape& s, const typename F::Kerne
 template <class F>
 void register_packed_gemm() {
   using namespace packed_gemm_detail;
-  // Per weight group (a square size or a model layer with its five M): every variant runs all
-  // its shapes before the next, so packed copies are built once per group and variant.
-  std::vector<std::vector<GemmShape>> groups;
-  for (GemmShape& s : all_gemm_shapes()) {
-    if (groups.empty() || groups.back().front().layer != s.layer) groups.emplace_back();
-    groups.back().push_back(std::move(s));
-  }
-  for (const auto& group : groups)
-    for (const typename F::Kernel& k : F::kernels())
-      for (const GemmShape& s : group) {
-        if (!variant_runs<F>(k, s)) continue;
-        for (int t : thread_counts())
-          add_benchmark(bench_name(F::kFamily, k.name, s.name, t),
-                        [s, kp = &k, t](benchmark::State& st) { bm_packed<F>(st, s, kp, t); });
-      }
+  // add_benchmark regroups the rows by weight (bench_common.h): every variant runs all the shapes
+  // of one weight before the next, so packed copies are built once per weight and variant.
+  for (const typename F::Kernel& k : F::kernels())
+    for (const GemmShape& s : all_gemm_shapes()) {
+      if (!variant_runs<F>(k, s)) continue;
+      for (int t : thread_counts())
+        add_benchmark(bench_name(F::kFamily, k.name, s.name, t),
+                      [s, kp = &k, t](benchmark::State& st) { bm_packed<F>(st, s, kp, t); });
+    }
 }
 
 }  // namespace ikb
