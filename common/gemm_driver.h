@@ -57,6 +57,7 @@
 #include <cstring>
 
 #include "common/aligned_buffer.h"
+#include "common/error.h"
 #include "common/matrix.h"
 
 namespace ik {
@@ -139,6 +140,37 @@ Span span_of(const T* p, index_t rows, index_t cols, index_t ld) {
   return {b, b + static_cast<std::uintptr_t>(((rows - 1) * ld + cols) * static_cast<index_t>(sizeof(T)))};
 }
 inline bool overlaps(Span x, Span y) { return x.begin < y.end && y.begin < x.end; }
+
+// Argument checks of the pre-packed families' public entry points (hgemm_*, bf16gemm_*): one
+// copy, so every family names bad arguments with the same words (tests/cpu/packed_gemm_harness.h
+// checks them). Each throws ik::Error naming the argument and its value.
+inline void check_pack_b_args(const char* where, WeightLayout layout, index_t K, index_t N, const void* B,
+                              index_t ldb) {
+  IK_REQUIRE(K >= 1, where, "K = ", K, " must be >= 1");
+  IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
+  IK_REQUIRE(layout == WeightLayout::k_by_n || layout == WeightLayout::n_by_k, where, "layout = ",
+             static_cast<int>(layout), " is not a WeightLayout");
+  const index_t row_len = layout == WeightLayout::n_by_k ? K : N;
+  IK_REQUIRE(ldb >= row_len, where, "ldb = ", ldb, " < ", row_len, " (the stored row length of B)");
+  IK_REQUIRE(B != nullptr, where, "B is null");
+}
+// Packed: empty(), N(), K(), kernel() with a name; Options: a kernel pointer. empty_what says what
+// an empty Packed is ("an empty HgemmPackedB (not produced by hgemm_pack_b)").
+template <typename TA, class Packed, class Options>
+void check_packed_run_args(const char* where, const char* empty_what, index_t M, index_t N, index_t K, const TA* A,
+                           index_t lda, const Packed& B, const float* C, index_t ldc, const Options& options) {
+  IK_REQUIRE(!B.empty(), where, "B is ", empty_what);
+  IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
+  IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
+  IK_REQUIRE(K == B.K(), where, "K = ", K, " but the packed B has K = ", B.K());
+  IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
+  IK_REQUIRE(ldc >= N, where, "ldc = ", ldc, " < N = ", N);
+  IK_REQUIRE(A != nullptr, where, "A is null");
+  IK_REQUIRE(C != nullptr, where, "C is null");
+  IK_REQUIRE(!overlaps(span_of(C, M, N, ldc), span_of(A, M, K, lda)), where, "C overlaps A (output aliasing an input)");
+  IK_REQUIRE(options.kernel == nullptr || options.kernel == &B.kernel(), where, "options.kernel = ",
+             options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
+}
 
 // Offset of element (p, j) of a packed micro-panel (p < kcp, j < width) with k grouped by kpack.
 inline index_t panel_index(index_t p, index_t j, index_t width, int kpack) {

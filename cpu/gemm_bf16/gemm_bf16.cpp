@@ -106,18 +106,8 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
                           const Bf16gemmPackedB& B, float beta, float* C, index_t ldc,
                           const Bf16gemmOptions& options) {
   constexpr const char* where = "ik::cpu::bf16gemm_packed";
-  IK_REQUIRE(!B.empty(), where, "B is an empty Bf16gemmPackedB (not produced by bf16gemm_pack_b)");
-  IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
-  IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
-  IK_REQUIRE(K == B.K(), where, "K = ", K, " but the packed B has K = ", B.K());
-  IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
-  IK_REQUIRE(ldc >= N, where, "ldc = ", ldc, " < N = ", N);
-  IK_REQUIRE(A != nullptr, where, "A is null");
-  IK_REQUIRE(C != nullptr, where, "C is null");
-  IK_REQUIRE(!gemm_driver::overlaps(gemm_driver::span_of(C, M, N, ldc), gemm_driver::span_of(A, M, K, lda)),
-             where, "C overlaps A (output aliasing an input)");
-  IK_REQUIRE(options.kernel == nullptr || options.kernel == &B.kernel(), where, "options.kernel = ",
-             options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
+  gemm_driver::check_packed_run_args(where, "an empty Bf16gemmPackedB (not produced by bf16gemm_pack_b)", M, N, K, A, lda, B,
+                                     C, ldc, options);
   const int max_threads = resolve_threads(where, options);
   const Bf16gemmKernel& kern = B.kernel();
   IK_REQUIRE(bf16gemm_kernel_supported(kern), where, "B was packed for ", kern.name,
@@ -164,13 +154,7 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
 Bf16gemmPackedB bf16gemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_bf16,
                                      index_t ldb, const Bf16gemmOptions& options) {
   constexpr const char* where = "ik::cpu::bf16gemm_pack_b";
-  IK_REQUIRE(K >= 1, where, "K = ", K, " must be >= 1");
-  IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
-  IK_REQUIRE(layout == WeightLayout::k_by_n || layout == WeightLayout::n_by_k, where, "layout = ",
-             static_cast<int>(layout), " is not a WeightLayout");
-  const index_t row_len = layout == WeightLayout::n_by_k ? K : N;
-  IK_REQUIRE(ldb >= row_len, where, "ldb = ", ldb, " < ", row_len, " (the stored row length of B)");
-  IK_REQUIRE(B != nullptr, where, "B is null");
+  gemm_driver::check_pack_b_args(where, layout, K, N, B, ldb);
   const int threads = resolve_threads(where, options);
   const Bf16gemmKernel& kern = resolve_kernel(where, options);
 

@@ -65,18 +65,8 @@ F16Widen widen_for(Isa isa) {
 template <typename TA>
 void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda,
                        const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options) {
-  IK_REQUIRE(!B.empty(), where, "B is an empty HgemmPackedB (not produced by hgemm_pack_b)");
-  IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
-  IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
-  IK_REQUIRE(K == B.K(), where, "K = ", K, " but the packed B has K = ", B.K());
-  IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
-  IK_REQUIRE(ldc >= N, where, "ldc = ", ldc, " < N = ", N);
-  IK_REQUIRE(A != nullptr, where, "A is null");
-  IK_REQUIRE(C != nullptr, where, "C is null");
-  IK_REQUIRE(!gemm_driver::overlaps(gemm_driver::span_of(C, M, N, ldc), gemm_driver::span_of(A, M, K, lda)),
-             where, "C overlaps A (output aliasing an input)");
-  IK_REQUIRE(options.kernel == nullptr || options.kernel == &B.kernel(), where, "options.kernel = ",
-             options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
+  gemm_driver::check_packed_run_args(where, "an empty HgemmPackedB (not produced by hgemm_pack_b)", M, N, K, A, lda, B,
+                                     C, ldc, options);
   const int max_threads = resolve_threads(where, options);
   const HgemmKernel& kern = B.kernel();
   IK_REQUIRE(isa_supported(kern.isa), where, "B was packed for ", kern.name, ", which this CPU cannot run");
@@ -106,13 +96,7 @@ void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float
 HgemmPackedB hgemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_f16,
                                index_t ldb, const HgemmOptions& options) {
   constexpr const char* where = "ik::cpu::hgemm_pack_b";
-  IK_REQUIRE(K >= 1, where, "K = ", K, " must be >= 1");
-  IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
-  IK_REQUIRE(layout == WeightLayout::k_by_n || layout == WeightLayout::n_by_k, where, "layout = ",
-             static_cast<int>(layout), " is not a WeightLayout");
-  const index_t row_len = layout == WeightLayout::n_by_k ? K : N;
-  IK_REQUIRE(ldb >= row_len, where, "ldb = ", ldb, " < ", row_len, " (the stored row length of B)");
-  IK_REQUIRE(B != nullptr, where, "B is null");
+  gemm_driver::check_pack_b_args(where, layout, K, N, B, ldb);
   const int threads = resolve_threads(where, options);
   const HgemmKernel& kern = resolve_kernel(where, options);
 
