@@ -32,13 +32,12 @@ constexpr int kPrefetchB = 16;  // k-steps ahead: 16 lines, ~1 KiB (as the fp32 
 // fp16, 1 thread, interleaved runs: 8.3-8.7 ms -> 7.0-7.5 ms (4 KiB ahead: less; 16 KiB: less).
 constexpr int kPrefetchFar = 8192 / sizeof(std::uint16_t);  // elements of B
 
-template <__m512 (*LoadB)(const std::uint16_t*), int M>
-void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, int n, float alpha, float beta) {
-  const float* a = static_cast<const float*>(av);
-  const std::uint16_t* b = static_cast<const std::uint16_t*>(bv);
-  // U accumulator sets over interleaved k (see the header): only for the skinny tiles.
-  constexpr int U = M == 1 ? 4 : M == 2 ? 2 : 1;
-  __m512 acc0[U][M], acc1[U][M];
+// The parts of a 14x32 microkernel that do not depend on how B is stored, shared with the
+// VDPBF16PS kernel (cpu/gemm_bf16/bf16gemm_ukernel_avx512bf16.cpp): U sets of M x 2 zmm
+// accumulators (U > 1 splits k for the skinny tiles), the C prefetch, and the epilogue.
+template <int M, int U>
+[[gnu::always_inline]] inline void zero_acc_prefetch_c(__m512 (&acc0)[U][M], __m512 (&acc1)[U][M], const float* c,
+                                                       index_t ldc) {
 #pragma GCC unroll 14
   for (int u = 0; u < U; ++u)
 #pragma GCC unroll 14
@@ -48,6 +47,49 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
   }
+}
+
+// Sums the U sets in a fixed order (deterministic, independent of threads), then
+// C[i][0..n) = alpha * acc + beta * C (beta == 0: C is not read, so NaN in C is overwritten).
+template <int M, int U>
+[[gnu::always_inline]] inline void reduce_store_c(__m512 (&acc0)[U][M], __m512 (&acc1)[U][M], float* c, index_t ldc,
+                                                  int n, float alpha, float beta) {
+#pragma GCC unroll 4
+  for (int u = 1; u < U; ++u)
+#pragma GCC unroll 2
+    for (int i = 0; i < M; ++i) {
+      acc0[0][i] = _mm512_add_ps(acc0[0][i], acc0[u][i]);
+      acc1[0][i] = _mm512_add_ps(acc1[0][i], acc1[u][i]);
+    }
+  const __mmask16 mask0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
+  const __mmask16 mask1 = n >= 32 ? __mmask16(0xFFFF) : n <= 16 ? __mmask16(0) : __mmask16((1u << (n - 16)) - 1);
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  if (beta == 0.0f) {
+#pragma GCC unroll 14
+    for (int i = 0; i < M; ++i) {
+      _mm512_mask_storeu_ps(c + i * ldc, mask0, _mm512_mul_ps(valpha, acc0[0][i]));
+      _mm512_mask_storeu_ps(c + i * ldc + 16, mask1, _mm512_mul_ps(valpha, acc1[0][i]));
+    }
+  } else {
+    const __m512 vbeta = _mm512_set1_ps(beta);
+#pragma GCC unroll 14
+    for (int i = 0; i < M; ++i) {
+      float* ci = c + i * ldc;
+      const __m512 c0 = _mm512_maskz_loadu_ps(mask0, ci), c1 = _mm512_maskz_loadu_ps(mask1, ci + 16);
+      _mm512_mask_storeu_ps(ci, mask0, _mm512_fmadd_ps(valpha, acc0[0][i], _mm512_mul_ps(vbeta, c0)));
+      _mm512_mask_storeu_ps(ci + 16, mask1, _mm512_fmadd_ps(valpha, acc1[0][i], _mm512_mul_ps(vbeta, c1)));
+    }
+  }
+}
+
+template <__m512 (*LoadB)(const std::uint16_t*), int M>
+void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, int n, float alpha, float beta) {
+  const float* a = static_cast<const float*>(av);
+  const std::uint16_t* b = static_cast<const std::uint16_t*>(bv);
+  // U accumulator sets over interleaved k (see the header): only for the skinny tiles.
+  constexpr int U = M == 1 ? 4 : M == 2 ? 2 : 1;
+  __m512 acc0[U][M], acc1[U][M];
+  zero_acc_prefetch_c<M, U>(acc0, acc1, c, ldc);
 
   index_t p = 0;
   if constexpr (U > 1) {
@@ -81,34 +123,7 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
     a += M;
     b += kNR;
   }
-  // Fixed summation order of the sets: deterministic, independent of threads.
-#pragma GCC unroll 4
-  for (int u = 1; u < U; ++u)
-#pragma GCC unroll 2
-    for (int i = 0; i < M; ++i) {
-      acc0[0][i] = _mm512_add_ps(acc0[0][i], acc0[u][i]);
-      acc1[0][i] = _mm512_add_ps(acc1[0][i], acc1[u][i]);
-    }
-
-  const __mmask16 mask0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
-  const __mmask16 mask1 = n >= 32 ? __mmask16(0xFFFF) : n <= 16 ? __mmask16(0) : __mmask16((1u << (n - 16)) - 1);
-  const __m512 valpha = _mm512_set1_ps(alpha);
-  if (beta == 0.0f) {
-#pragma GCC unroll 14
-    for (int i = 0; i < M; ++i) {
-      _mm512_mask_storeu_ps(c + i * ldc, mask0, _mm512_mul_ps(valpha, acc0[0][i]));
-      _mm512_mask_storeu_ps(c + i * ldc + 16, mask1, _mm512_mul_ps(valpha, acc1[0][i]));
-    }
-  } else {
-    const __m512 vbeta = _mm512_set1_ps(beta);
-#pragma GCC unroll 14
-    for (int i = 0; i < M; ++i) {
-      float* ci = c + i * ldc;
-      const __m512 c0 = _mm512_maskz_loadu_ps(mask0, ci), c1 = _mm512_maskz_loadu_ps(mask1, ci + 16);
-      _mm512_mask_storeu_ps(ci, mask0, _mm512_fmadd_ps(valpha, acc0[0][i], _mm512_mul_ps(vbeta, c0)));
-      _mm512_mask_storeu_ps(ci + 16, mask1, _mm512_fmadd_ps(valpha, acc1[0][i], _mm512_mul_ps(vbeta, c1)));
-    }
-  }
+  reduce_store_c<M, U>(acc0, acc1, c, ldc, n, alpha, beta);
 }
 
 

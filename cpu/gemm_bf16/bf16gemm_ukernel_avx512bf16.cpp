@@ -27,10 +27,14 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/gemm_widen_ukernel_avx512.h"
 #include "cpu/gemm_bf16/gemm_bf16.h"
 
 namespace ik::cpu::detail {
 namespace {
+
+using widen_avx512::reduce_store_c;
+using widen_avx512::zero_acc_prefetch_c;
 
 constexpr int kMR = 14, kNR = 32;
 // A micro-panel 14 x 256 x 2 B = 7 KiB in L1; B block 256 x 1024 x 2 B = 512 KiB in L2.
@@ -57,15 +61,7 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
   const index_t pairs = (k + 1) / 2;
   constexpr int U = M == 1 ? 4 : M == 2 ? 2 : 1;
   __m512 acc0[U][M], acc1[U][M];
-#pragma GCC unroll 14
-  for (int u = 0; u < U; ++u)
-#pragma GCC unroll 14
-    for (int i = 0; i < M; ++i) acc0[u][i] = acc1[u][i] = _mm512_setzero_ps();
-#pragma GCC unroll 14
-  for (int i = 0; i < M; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
-  }
+  zero_acc_prefetch_c<M, U>(acc0, acc1, c, ldc);
 
   constexpr int kPairElems = 2 * kNR;  // bf16 per packed k-pair of B
   index_t q = 0;
@@ -103,33 +99,7 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
     a += 2 * M;
     b += kPairElems;
   }
-#pragma GCC unroll 4
-  for (int u = 1; u < U; ++u)
-#pragma GCC unroll 2
-    for (int i = 0; i < M; ++i) {
-      acc0[0][i] = _mm512_add_ps(acc0[0][i], acc0[u][i]);
-      acc1[0][i] = _mm512_add_ps(acc1[0][i], acc1[u][i]);
-    }
-
-  const __mmask16 mask0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
-  const __mmask16 mask1 = n >= 32 ? __mmask16(0xFFFF) : n <= 16 ? __mmask16(0) : __mmask16((1u << (n - 16)) - 1);
-  const __m512 valpha = _mm512_set1_ps(alpha);
-  if (beta == 0.0f) {
-#pragma GCC unroll 14
-    for (int i = 0; i < M; ++i) {
-      _mm512_mask_storeu_ps(c + i * ldc, mask0, _mm512_mul_ps(valpha, acc0[0][i]));
-      _mm512_mask_storeu_ps(c + i * ldc + 16, mask1, _mm512_mul_ps(valpha, acc1[0][i]));
-    }
-  } else {
-    const __m512 vbeta = _mm512_set1_ps(beta);
-#pragma GCC unroll 14
-    for (int i = 0; i < M; ++i) {
-      float* ci = c + i * ldc;
-      const __m512 c0 = _mm512_maskz_loadu_ps(mask0, ci), c1 = _mm512_maskz_loadu_ps(mask1, ci + 16);
-      _mm512_mask_storeu_ps(ci, mask0, _mm512_fmadd_ps(valpha, acc0[0][i], _mm512_mul_ps(vbeta, c0)));
-      _mm512_mask_storeu_ps(ci + 16, mask1, _mm512_fmadd_ps(valpha, acc1[0][i], _mm512_mul_ps(vbeta, c1)));
-    }
-  }
+  reduce_store_c<M, U>(acc0, acc1, c, ldc, n, alpha, beta);
 }
 
 }  // namespace
