@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/baselines/onednn_common.h"
 #include "bench/bench_common.h"
 #include "common/half.h"
 #include "cpu/gemm_f32/gemm_f32.h"
@@ -43,10 +44,7 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
+using onednn::cpu_engine;
 
 std::vector<std::uint16_t> to_bf16(const float* x, std::size_t n) {
   std::vector<std::uint16_t> out(n);
@@ -139,15 +137,8 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     st.SetLabel(gemm_label(s, ("lib=onednn impl=" + std::string(pd.impl_info_str())).c_str()));
     // The packed layout may depend on M: key on its size too (M = 1, 8, 32 usually share).
     std::vector<memory>& w = cache.get(s.layer + "/" + std::to_string(packed_md.get_size()), copies, [&](int n) {
-      std::vector<memory> out;
-      memory raw(raw_w, eng, const_cast<float*>(ops.b(0)));
-      for (int i = 0; i < n; ++i) {
-        memory packed(packed_md, eng);
-        dnnl::reorder(raw, packed).execute(stream, raw, packed);
-        out.push_back(packed);
-      }
-      stream.wait();
-      return out;
+      return onednn::reordered_copies(raw_w, packed_md, n, stream,
+                                      [&](int) { return const_cast<float*>(ops.b(0)); });
     });
     memory src(src_md, eng, const_cast<std::uint16_t*>(a->data()));
     memory dst(dst_md, eng, ops.C);

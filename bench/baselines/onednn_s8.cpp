@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/baselines/onednn_common.h"
 #include "bench/bench_common.h"
 #include "cpu/gemm_s8/quantize.h"
 
@@ -34,10 +35,7 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
+using onednn::cpu_engine;
 
 std::string onednn_isa() {
   switch (dnnl_get_effective_cpu_isa()) {
@@ -129,15 +127,8 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, any_w, dst_md), attr, eng);
     const memory::desc packed_md = pd.weights_desc();
     std::vector<memory>& w = cache.get(s.layer + "/" + std::to_string(s.M), copies, [&](int n) {
-      std::vector<memory> out;
-      for (int i = 0; i < n; ++i) {
-        memory raw(raw_w, eng, o->w[std::size_t(i) % o->w.size()].data());
-        memory packed(packed_md, eng);
-        dnnl::reorder(raw, packed).execute(stream, raw, packed);
-        out.push_back(packed);
-      }
-      stream.wait();
-      return out;
+      return onednn::reordered_copies(raw_w, packed_md, n, stream,
+                                      [&](int i) { return o->w[std::size_t(i) % o->w.size()].data(); });
     });
     memory src(src_md, eng, o->a.data());
     memory dst(dst_md, eng, c.data());

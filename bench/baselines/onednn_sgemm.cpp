@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/baselines/onednn_common.h"
 #include "bench/bench_common.h"
 
 namespace ikb {
@@ -30,10 +31,7 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
+using onednn::cpu_engine;
 
 // A readable name for the weight layout oneDNN chose ("ab", "ba", "ab:16a64b" ...), for the
 // cache key and the label: it shows whether the primitive really packs (it may keep plain ab).
@@ -90,15 +88,8 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     st.SetLabel(gemm_label(s, ("lib=onednn wfmt=" + fmt).c_str()));
     // The layout may depend on M and threads, so the key carries it: M = 1, 8, 32 usually share.
     PackedWeights& w = cache.get(s.layer + "/" + fmt, copies, [&](int n) {
-      PackedWeights out;
-      for (int i = 0; i < n; ++i) {
-        memory raw(raw_w, eng, const_cast<float*>(ops.b(i)));
-        memory packed(packed_md, eng);
-        dnnl::reorder(raw, packed).execute(stream, raw, packed);
-        out.copies.push_back(packed);
-      }
-      stream.wait();
-      return out;
+      return PackedWeights{onednn::reordered_copies(raw_w, packed_md, n, stream,
+                                                    [&](int i) { return const_cast<float*>(ops.b(i)); })};
     });
     memory src(src_md, eng, const_cast<float*>(ops.A));
     memory dst(dst_md, eng, ops.C);
