@@ -92,10 +92,12 @@ inline std::size_t packed_b_elems(const Blocking& blk, index_t K, index_t N) {
   return static_cast<std::size_t>(round_up(K, blk.kpack)) * static_cast<std::size_t>(round_up(N, blk.nr));
 }
 
-// Fewer threads for small problems (a parallel region costs microseconds): >= ~4 MFLOP each.
-inline int threads_for(int max_threads, index_t M, index_t N, index_t K) {
+// Fewer threads for small problems: a parallel region costs a few microseconds, the whole run
+// time of a 64^3 GEMM, so each thread gets at least min_ops operations (2MNK counted): 4 M is
+// about 40 us at 100 GFLOP/s (float families); gemm_s8 asks for 16 M (~40 us at 400 GOP/s).
+inline int threads_for(int max_threads, index_t M, index_t N, index_t K, double min_ops = 4e6) {
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  return std::max(1, static_cast<int>(std::min<double>(max_threads, std::max(1.0, flops / 4e6))));
+  return std::max(1, static_cast<int>(std::min<double>(max_threads, std::max(1.0, flops / min_ops))));
 }
 
 // The factorization Tm x Tn = nthreads whose largest rectangle of micro-tiles is smallest; ties
@@ -133,11 +135,15 @@ inline void scale_c(index_t rows, index_t cols, float beta, float* C, index_t ld
 struct Span {
   std::uintptr_t begin, end;
 };
-template <typename T>
-Span span_of(const T* p, index_t rows, index_t cols, index_t ld) {
+// The bytes a rows x cols row-major matrix of elem-byte elements with leading dimension ld touches.
+inline Span span_of_bytes(const void* p, index_t rows, index_t cols, index_t ld, std::size_t elem) {
   auto b = reinterpret_cast<std::uintptr_t>(p);
   if (rows <= 0 || cols <= 0) return {b, b};
-  return {b, b + static_cast<std::uintptr_t>(((rows - 1) * ld + cols) * static_cast<index_t>(sizeof(T)))};
+  return {b, b + static_cast<std::uintptr_t>((rows - 1) * ld + cols) * static_cast<std::uintptr_t>(elem)};
+}
+template <typename T>
+Span span_of(const T* p, index_t rows, index_t cols, index_t ld) {
+  return span_of_bytes(p, rows, cols, ld, sizeof(T));
 }
 inline bool overlaps(Span x, Span y) { return x.begin < y.end && y.begin < x.end; }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/gemm_driver.h"
 #include "cpu/gemm_f32/sgemm_internal.h"
 
 namespace ik::cpu {
@@ -43,16 +44,15 @@ namespace {
 // Argument checks shared by the entry points
 // ---------------------------------------------------------------------------------------------
 
-struct Span {
-  std::uintptr_t begin, end;  // [begin, end) in bytes
-};
-// The bytes a rows x cols row-major matrix with leading dimension ld touches.
-Span span_of(const float* p, index_t rows, index_t cols, index_t ld) {
-  auto b = reinterpret_cast<std::uintptr_t>(p);
-  if (rows <= 0 || cols <= 0) return {b, b};
-  return {b, b + static_cast<std::uintptr_t>(((rows - 1) * ld + cols) * sizeof(float))};
-}
-bool overlaps(Span x, Span y) { return x.begin < y.end && y.begin < x.end; }
+// Shared with the other GEMM families (common/gemm_driver.h).
+using gemm_driver::Grid;
+using gemm_driver::overlaps;
+using gemm_driver::round_up;
+using gemm_driver::scale_c;
+using gemm_driver::Span;
+using gemm_driver::span_of;
+using gemm_driver::thread_grid;
+using gemm_driver::threads_for;
 
 int resolve_threads(const char* where, const GemmOptions& opt) {
   IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
@@ -64,25 +64,6 @@ const SgemmKernel& resolve_kernel(const char* where, const GemmOptions& opt) {
   IK_REQUIRE(isa_supported(opt.kernel->isa), where, "options.kernel = ", opt.kernel->name,
              " needs ", isa_name(opt.kernel->isa), ", which this CPU/OS cannot run");
   return *opt.kernel;
-}
-
-// Fewer threads for small problems: a parallel region costs a few microseconds, which is the
-// whole run time of a 64^3 GEMM. Each thread gets at least ~4 MFLOP (about 40 us at 100 GFLOP/s).
-int threads_for(int max_threads, index_t M, index_t N, index_t K) {
-  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  const int useful = static_cast<int>(std::min<double>(max_threads, std::max(1.0, flops / 4e6)));
-  return std::max(1, useful);
-}
-
-// C = beta * C over rows x cols (beta == 0 writes zeros without reading: C may hold NaN).
-void scale_c(index_t rows, index_t cols, float beta, float* C, index_t ldc) {
-  for (index_t i = 0; i < rows; ++i) {
-    float* ci = C + i * ldc;
-    if (beta == 0.0f)
-      std::fill(ci, ci + cols, 0.0f);
-    else if (beta != 1.0f)
-      for (index_t j = 0; j < cols; ++j) ci[j] *= beta;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,14 +132,8 @@ void pack_b_panel(const SgemmKernel& kern, const Operand& B, index_t p0, index_t
   }
 }
 
-index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
-
 // Per-thread packed-A buffer, reused across calls (no allocation in the steady state).
-float* thread_a_buffer(std::size_t count) {
-  thread_local AlignedBuffer<float> buf;
-  buf.ensure(count);
-  return buf.data();
-}
+float* thread_a_buffer(std::size_t count) { return gemm_driver::thread_a_buffer<float>(count); }
 
 // ---------------------------------------------------------------------------------------------
 // The macro-kernel loop over one packed B block (kc x nc) for all of M, shared by the
@@ -182,25 +157,6 @@ struct BlockArgs {
 // across columns. Skinny M (inference) therefore splits N, and each thread packs its own rows
 // of A. The split never changes what any C element is computed from, or in which order, so
 // results are bitwise independent of the thread count.
-struct Grid {
-  int tm = 1, tn = 1;
-};
-Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads) {
-  Grid best;
-  index_t best_cost = -1;
-  for (int tm = 1; tm <= nthreads; ++tm) {
-    if (nthreads % tm) continue;
-    const int tn = nthreads / tm;
-    const index_t cost = ((row_tiles + tm - 1) / tm) * ((col_tiles + tn - 1) / tn);
-    // Ties go to more row splits: B is shared, and A is not packed twice.
-    if (best_cost < 0 || cost <= best_cost) {
-      best_cost = cost;
-      best = {tm, tn};
-    }
-  }
-  return best;
-}
-
 Grid grid_for(const SgemmKernel& kern, index_t M, index_t N, int nthreads) {
   return thread_grid((M + kern.mr - 1) / kern.mr, (std::min<index_t>(N, kern.nc) + kern.nr - 1) / kern.nr, nthreads);
 }

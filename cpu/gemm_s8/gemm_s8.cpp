@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/gemm_driver.h"
 
 namespace ik::cpu {
 
@@ -50,7 +51,11 @@ const S8Kernel& gemm_s8_selected_kernel() {
 
 namespace {
 
-index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
+// Shared with the other GEMM families (common/gemm_driver.h).
+using gemm_driver::Grid;
+using gemm_driver::round_up;
+using gemm_driver::span_of_bytes;
+using gemm_driver::thread_grid;
 
 int resolve_threads(const char* where, const S8Options& opt) {
   IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
@@ -114,11 +119,7 @@ void pack_a(const std::uint8_t* A, index_t lda, index_t K, index_t Kp, index_t i
   }
 }
 
-std::uint8_t* thread_a_buffer(std::size_t bytes) {
-  thread_local AlignedBuffer<std::uint8_t> buf;
-  buf.ensure(bytes);
-  return buf.data();
-}
+std::uint8_t* thread_a_buffer(std::size_t bytes) { return gemm_driver::thread_a_buffer<std::uint8_t>(bytes); }
 
 std::atomic<std::uint64_t> g_next_weight_id{1};
 
@@ -138,28 +139,10 @@ struct RunArgs {
   index_t ldc;
 };
 
-// Threads split C into tm x tn rectangles of micro-tiles, tm * tn = nthreads, minimizing the
-// largest rectangle (as gemm_f32 does): skinny M splits N, so each thread streams a disjoint
-// part of W. Every C element is one thread's complete dot product in a fixed k order, so the
-// result is bitwise independent of the thread count.
-struct Grid {
-  int tm = 1, tn = 1;
-};
-Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads) {
-  Grid best;
-  index_t best_cost = -1;
-  for (int tm = 1; tm <= nthreads; ++tm) {
-    if (nthreads % tm) continue;
-    const int tn = nthreads / tm;
-    const index_t cost = ((row_tiles + tm - 1) / tm) * ((col_tiles + tn - 1) / tn);
-    if (best_cost < 0 || cost <= best_cost) {
-      best_cost = cost;
-      best = {tm, tn};
-    }
-  }
-  return best;
-}
-
+// Threads split C into tm x tn rectangles of micro-tiles (gemm_driver::thread_grid, as every
+// family): skinny M splits N, so each thread streams a disjoint part of W. Every C element is one
+// thread's complete dot product in a fixed k order, so the result is bitwise independent of the
+// thread count.
 void run_thread(const RunArgs& r, int tid, int nthreads) {
   const S8Kernel& k = *r.kern;
   const index_t row_tiles = (r.M + k.mr - 1) / k.mr;
@@ -203,19 +186,9 @@ void run_thread(const RunArgs& r, int tid, int nthreads) {
   }
 }
 
-// Fewer threads for small problems: each thread gets at least ~16 MOP (~40 us at 400 GOP/s),
-// since a parallel region costs a few microseconds.
+// Fewer threads for small problems: >= ~16 MOP per thread (~40 us at 400 GOP/s).
 int threads_for(int max_threads, index_t M, index_t N, index_t K) {
-  const double ops = 2.0 * double(M) * double(N) * double(K);
-  return std::max(1, static_cast<int>(std::min<double>(max_threads, std::max(1.0, ops / 16e6))));
-}
-
-struct Span {
-  std::uintptr_t begin, end;
-};
-Span span_of(const void* p, index_t rows, index_t cols, index_t ld, std::size_t elem) {
-  const auto b = reinterpret_cast<std::uintptr_t>(p);
-  return {b, b + static_cast<std::uintptr_t>(((rows - 1) * ld + cols)) * elem};
+  return gemm_driver::threads_for(max_threads, M, N, K, 16e6);
 }
 
 // Checks shared by the three run calls; returns the thread count.
@@ -231,8 +204,7 @@ int check_run(const char* where, index_t M, index_t N, index_t K, const std::uin
   IK_REQUIRE(A != nullptr, where, "A is null");
   IK_REQUIRE(C != nullptr, where, "C is null");
   IK_REQUIRE(za >= 0 && za <= 255, where, "a zero_point = ", za, " is outside 0..255");
-  const Span c = span_of(C, M, N, ldc, c_elem), a = span_of(A, M, K, lda, 1);
-  IK_REQUIRE(!(c.begin < a.end && a.begin < c.end), where, "C overlaps A (output aliasing an input)");
+  IK_REQUIRE(!gemm_driver::overlaps(span_of_bytes(C, M, N, ldc, c_elem), span_of_bytes(A, M, K, lda, 1)), where, "C overlaps A (output aliasing an input)");
   IK_REQUIRE(opt.kernel == nullptr || opt.kernel == &W.kernel(), where, "options.kernel = ",
              opt.kernel ? opt.kernel->name : "", " but W was packed for ", W.kernel().name);
   IK_REQUIRE(s8_kernel_supported(W.kernel()), where, "W was packed for ", W.kernel().name,
