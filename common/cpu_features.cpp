@@ -1,6 +1,10 @@
 #include "common/cpu_features.h"
 
 #include <cpuid.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <cstdint>
 #include <cstdlib>
@@ -40,6 +44,12 @@ CpuFeatures detect() {
     f.avx512vl = b & (1u << 31);
     f.avx512vnni = c & (1u << 11);
     f.avx512vpopcntdq = c & (1u << 14);
+    f.amx_bf16 = d & (1u << 22);
+    f.amx_tile = d & (1u << 24);
+    f.amx_int8 = d & (1u << 25);
+    if (osxsave && (read_xcr0() & (3ull << 17)) != (3ull << 17)) f.amx_tile = false;
+    if (!osxsave) f.amx_tile = false;
+    if (!f.amx_tile) f.amx_bf16 = f.amx_int8 = false;
     __cpuid_count(7, 1, a, b, c, d);
     f.avxvnni = a & (1u << 4);
     f.avx512bf16 = a & (1u << 5);
@@ -77,6 +87,9 @@ std::string cpu_features_string() {
   put("avx512bf16", f.avx512bf16);
   put("avx512vpopcntdq", f.avx512vpopcntdq);
   put("avxvnni", f.avxvnni);
+  put("amx-tile", f.amx_tile);
+  put("amx-bf16", f.amx_bf16);
+  put("amx-int8", f.amx_int8);
   return os.str();
 }
 
@@ -87,6 +100,19 @@ const char* isa_name(Isa isa) {
     case Isa::avx512: return "avx512";
   }
   return "?";
+}
+
+bool amx_permitted() {
+  static const bool permitted = [] {
+    if (!cpu_features().amx_tile) return false;
+#ifdef __linux__
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+    return false;
+#endif
+  }();
+  return permitted;
 }
 
 bool isa_supported(Isa isa) {

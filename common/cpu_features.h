@@ -19,6 +19,10 @@ struct CpuFeatures {
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512vnni = false, avx512bf16 = false, avx512vpopcntdq = false;
   bool avxvnni = false;     // VEX-encoded VNNI (Alder Lake / Sapphire Rapids)
+  // AMX (Intel SDM Vol. 1 ch. 18): CPUID.(7,0):EDX bits 24 (TILE), 22 (BF16), 25 (INT8), and
+  // XCR0 bits 17-18 (XTILECFG, XTILEDATA). Linux also wants a per-process request before the
+  // first tile instruction: amx_permitted() below.
+  bool amx_tile = false, amx_bf16 = false, amx_int8 = false;
 
   // The bundles our ISA paths are compiled for (see the Makefile's per-file flags).
   bool has_avx2_path() const { return os_avx && avx2 && fma && f16c; }
@@ -32,6 +36,11 @@ const CpuFeatures& cpu_features();
 
 // One line listing what was detected, for test and benchmark logs.
 std::string cpu_features_string();
+
+// AMX tile state usable by this process: amx_tile in CPUID/XCR0 and, on Linux >= 5.16, the
+// permission asked once with arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)
+// (Documentation/arch/x86/xstate.rst); without it the first tile instruction raises SIGILL.
+bool amx_permitted();
 
 enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
 

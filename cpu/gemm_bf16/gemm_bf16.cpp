@@ -4,10 +4,7 @@
 // of common/gemm_driver.h. See gemm_bf16.h for the contract and the layouts.
 #include "cpu/gemm_bf16/gemm_bf16.h"
 
-#include <cpuid.h>
 #include <omp.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -20,27 +17,8 @@
 namespace ik::cpu {
 
 bool amx_bf16_usable() {
-  static const bool usable = [] {
-    if (!cpu_features().avx512bf16) return false;  // the AMX kernel's epilogue is AVX-512
-    unsigned a, b, c, d;
-    if (__get_cpuid_max(0, nullptr) < 7) return false;
-    __cpuid_count(7, 0, a, b, c, d);
-    const bool amx_bf16 = d & (1u << 22), amx_tile = d & (1u << 24);
-    if (!amx_bf16 || !amx_tile) return false;
-    std::uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));  // OSXSAVE implied by os_avx512
-    const std::uint64_t xcr0 = (std::uint64_t(hi) << 32) | lo;
-    if ((xcr0 & (3ull << 17)) != (3ull << 17)) return false;  // XTILECFG, XTILEDATA
-#ifdef __linux__
-    // Linux >= 5.16 keeps AMX state disabled until the process asks (Documentation/arch/x86/xstate.rst).
-    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
-    if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) != 0) return false;
-    return true;
-#else
-    return false;
-#endif
-  }();
-  return usable;
+  // The AMX kernel's epilogue is AVX-512 (AVX512_BF16 implies the rest of the bundle here).
+  return cpu_features().avx512bf16 && cpu_features().amx_bf16 && amx_permitted();
 }
 
 bool bf16gemm_kernel_supported(const Bf16gemmKernel& k) {

@@ -24,21 +24,24 @@ const std::vector<S8Kernel>& gemm_s8_kernels() {
       detail::make_gemm_s8_kernel_scalar(),
       detail::make_gemm_s8_kernel_avx2(),
       detail::make_gemm_s8_kernel_avx512vnni(),
+      detail::make_gemm_s8_kernel_amx(),
   };
   return kernels;
 }
 
 bool s8_kernel_supported(const S8Kernel& k) {
-  return isa_supported(k.isa) && (!k.needs_vnni || cpu_features().avx512vnni);
+  return isa_supported(k.isa) && (!k.needs_vnni || cpu_features().avx512vnni) &&
+         (!k.needs_amx_int8 || (cpu_features().amx_int8 && amx_permitted()));
 }
 
 const S8Kernel& gemm_s8_selected_kernel() {
   constexpr const char* where = "ik::cpu::gemm_s8_selected_kernel";
   const Isa isa = selected_isa();
   const S8Kernel* fallback = nullptr;
-  for (const S8Kernel& k : gemm_s8_kernels()) {
-    if (k.isa == isa && s8_kernel_supported(k)) return k;
-    if (k.isa == isa) fallback = &k;
+  const auto& ks = gemm_s8_kernels();
+  for (auto it = ks.rbegin(); it != ks.rend(); ++it) {
+    if (it->isa == isa && s8_kernel_supported(*it)) return *it;
+    if (it->isa == isa) fallback = &*it;
   }
   // AVX-512 without VNNI: the AVX2 variant, unless AVX-512 was forced explicitly.
   const char* forced = std::getenv("IK_ISA");
@@ -64,9 +67,6 @@ int resolve_threads(const char* where, const S8Options& opt) {
 
 bool finite_positive(float s) { return std::isfinite(s) && s > 0.0f; }
 
-// The W block of one jc step: ~1 MiB, which stays in the 2 MiB L2 beside the packed A block.
-constexpr index_t kWBlockBytes = index_t(1) << 20;
-
 // ---------------------------------------------------------------------------------------------
 // Packing
 // ---------------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ void pack_w_panel(const std::int8_t* W, index_t ldw, bool trans, index_t K, inde
 // Rows [i0, i0 + mc) of A, all Kp, into MR-row micro-panels: u8x4 [g][i][4] or u16x2 [g][i][2].
 // The pad k in [K, Kp) is written as 0 (the weights there are 0: any value would do).
 void pack_a(const std::uint8_t* A, index_t lda, index_t K, index_t Kp, index_t i0, index_t mc, int mr,
-            S8APack kind, std::uint8_t* dst) {
+            S8APack kind, index_t a_chunk_k, std::uint8_t* dst) {
   for (index_t ir = 0; ir < mc; ir += mr) {
     const index_t m = std::min<index_t>(mr, mc - ir);
     const std::uint8_t* src = A + (i0 + ir) * lda;
@@ -105,6 +105,21 @@ void pack_a(const std::uint8_t* A, index_t lda, index_t K, index_t Kp, index_t i
         }
       }
       dst += m * Kp;
+    } else if (kind == S8APack::rows) {
+      // K chunks of a_chunk_k, each [R][kcw] row-major (gemm_s8.h S8APack::rows). Rows up to
+      // the tile height the kernel loads (16 or 32) are zero; a 1-row panel is just the row.
+      const index_t R = m == 1 ? 1 : mr, zero_to = m == 1 ? 1 : round_up(m, 16);
+      for (index_t k0 = 0; k0 < Kp; k0 += a_chunk_k) {
+        const index_t kcw = std::min(a_chunk_k, Kp - k0);
+        std::uint8_t* chunk = dst + R * k0;
+        for (index_t i = 0; i < zero_to; ++i) {
+          std::uint8_t* d = chunk + i * kcw;
+          const index_t valid = i < m ? std::clamp<index_t>(K - k0, 0, kcw) : 0;
+          if (valid > 0) std::memcpy(d, src + i * lda + k0, static_cast<std::size_t>(valid));
+          std::memset(d + valid, 0, static_cast<std::size_t>(kcw - valid));
+        }
+      }
+      dst += mr * Kp;
     } else {
       auto* d16 = reinterpret_cast<std::uint16_t*>(dst);
       for (index_t i = 0; i < m; ++i) {
@@ -157,14 +172,25 @@ void run_thread(const RunArgs& r, int tid, int nthreads) {
   const index_t a_elem = k.a_pack == S8APack::u16x2 ? 2 : 1;
   const index_t steps = r.Kp / k.kg;
   const index_t panel_bytes = r.Kp * k.nr;
-  const index_t block_panels = std::max<index_t>(1, kWBlockBytes / panel_bytes);
+  const index_t block_panels = std::max<index_t>(1, k.w_block_bytes / panel_bytes);
   auto* cbase = static_cast<std::uint8_t*>(r.C);
   std::uint8_t* apack = thread_a_buffer(static_cast<std::size_t>(k.mc * r.Kp * a_elem));
   for (index_t i0 = row_begin; i0 < row_end; i0 += k.mc) {
     const index_t mc = std::min<index_t>(k.mc, row_end - i0);
-    pack_a(r.A, r.lda, r.K, r.Kp, i0, mc, k.mr, k.a_pack, apack);
+    pack_a(r.A, r.lda, r.K, r.Kp, i0, mc, k.mr, k.a_pack, k.a_chunk_k, apack);
     for (index_t jb = jp_begin; jb < jp_end; jb += block_panels) {
       const index_t jb_end = std::min(jp_end, jb + block_panels);
+      if (k.block) {
+        const index_t j0 = jb * k.nr;
+        S8BlockArgs b{mc, apack, r.Kp, r.W + jb * panel_bytes, jb_end - jb, r.N - j0, r.ep,
+                      cbase + static_cast<std::size_t>(i0 * r.ldc + j0) * r.c_elem, r.ldc};
+        b.ep.offset += j0;
+        if (b.ep.mult) b.ep.mult += j0;
+        if (b.ep.shift) b.ep.shift += j0;
+        if (b.ep.scale) b.ep.scale += j0;
+        k.block(b);
+        continue;
+      }
       // ir outer, jr inner: the A micro-panel is reused from L1/L2 across the block's panels,
       // which stream from the L2-resident W block (the kernels prefetch ahead in the panel).
       for (index_t ir = 0; ir < mc; ir += k.mr) {
@@ -269,7 +295,7 @@ PackedWeightS8 gemm_s8_pack_weights(Trans transw, index_t K, index_t N, const st
   PackedWeightS8 p;
   p.k_ = K;
   p.n_ = N;
-  p.kp_ = round_up(K, 4);
+  p.kp_ = round_up(K, kern->kp_multiple);
   p.per_channel_ = per_channel;
   p.kernel_ = kern;
   p.id_ = g_next_weight_id.fetch_add(1);

@@ -59,10 +59,12 @@
 // int32 partial sums never leave the registers and the epilogue (offset, requantize or scale,
 // store) runs once per C element.
 //
-// Variants (registry): scalar 4x16, AVX2 6x16 (exact widening: VPMOVSXBW + VPMADDWD, see its
-// file for why VPMADDUBSW is not used), AVX-512 VNNI 6x64 (VPDPBUSD). Dispatch: the best one
-// this CPU runs; IK_ISA=scalar|avx2|avx512 forces the ISA (avx512 means the VNNI variant; an
-// AVX-512 CPU without VNNI gets the AVX2 variant unless forced, and forcing throws).
+// Variants (registry, best last): scalar 4x16, AVX2 6x16 (exact widening: VPMOVSXBW + VPMADDWD,
+// see its file for why VPMADDUBSW is not used), AVX-512 VNNI 6x64 (VPDPBUSD), AMX 32x32
+// (TDPBUSD on int32 tiles, K blocked inside the variant; its own file). Dispatch: the best one
+// this CPU runs; IK_ISA=scalar|avx2|avx512 forces the ISA (avx512 means the AMX variant where
+// AMX-INT8 is usable, else the VNNI one; an AVX-512 CPU without VNNI gets the AVX2 variant
+// unless forced, and forcing throws). A packed weight remembers its variant.
 // Threads: OpenMP; integer results are bit-identical for any thread count (each element is one
 // thread's complete dot product).
 //
@@ -100,7 +102,30 @@ struct S8Epilogue {
 using S8Microkernel = void (*)(index_t steps, const std::uint8_t* a, const std::int8_t* w, void* c,
                                index_t ldc, int n, const S8Epilogue& ep);
 
-enum class S8APack { u8x4, u16x2 };
+// u8x4 and u16x2: interleaved k groups (above). rows: the AMX tile layout (16 rows x 64 bytes =
+// 16 rows x 64 k per TILELOADD), cut into K chunks of a_chunk_k: a micro-panel of m rows is
+// chunk c = 0, 1, .. at byte R * c * a_chunk_k, each [R][kcw] row-major with kcw =
+// min(a_chunk_k, Kp - c * a_chunk_k) and R = mr (R = 1 when m = 1: the panel is then just the
+// row, byte-identical to u8x4). Rows past m up to the next multiple of 16 and k past K are zero.
+// Chunks keep a tile's 16 rows kcw bytes apart rather than Kp: at Kp = 4096 all rows of a
+// chunk would fall into the same few L1 sets (4 KiB aliasing) and evict each other.
+enum class S8APack { u8x4, u16x2, rows };
+
+// A whole block at once, for variants that block K themselves (AMX: the int32 sums live in tile
+// registers and in a per-thread scratch, not in zmm). The block is mc rows of packed A (micro-
+// panels of mr rows) times `panels` consecutive W panels, starting at C column 0 of the block.
+struct S8BlockArgs {
+  index_t mc;               // rows of the block, >= 1
+  const std::uint8_t* a;    // packed A block (a_pack layout)
+  index_t kp;               // padded K (multiple of the variant's kp_multiple)
+  const std::int8_t* w;     // the block's first packed W panel; panels are kp * nr bytes apart
+  index_t panels;
+  index_t n;                // columns of C from the block's first column to the end of N
+  S8Epilogue ep;            // advanced to the block's first column
+  void* c;                  // C at (first row, first column) of the block
+  index_t ldc;              // elements
+};
+using S8BlockKernel = void (*)(const S8BlockArgs&);
 
 struct S8Kernel {
   const char* name;   // "gemm_u8s8s32_6x64_avx512vnni"
@@ -110,7 +135,12 @@ struct S8Kernel {
   int kg;             // k per group in the packed W (and per kernel step)
   S8APack a_pack;
   int mc;             // rows of A packed at a time (multiple of mr)
-  std::vector<S8Microkernel> ukernel;  // [m - 1], m = 1..mr
+  std::vector<S8Microkernel> ukernel;  // [m - 1], m = 1..mr (empty when `block` is set)
+  int kp_multiple = 4;               // K is padded with zero weights to a multiple of this
+  index_t a_chunk_k = 0;             // S8APack::rows: the K chunk (multiple of kp_multiple)
+  S8BlockKernel block = nullptr;     // set: the loop nest hands it whole blocks instead
+  bool needs_amx_int8 = false;       // AMX-TILE + AMX-INT8 with the OS permission (amx_permitted)
+  index_t w_block_bytes = index_t(1) << 20;  // the W block of one jc step (L2 resident)
 };
 
 // Registry, best last. A variant this CPU lacks is listed but must be skipped (s8_kernel_supported).
@@ -204,6 +234,7 @@ namespace detail {
 S8Kernel make_gemm_s8_kernel_scalar();
 S8Kernel make_gemm_s8_kernel_avx2();
 S8Kernel make_gemm_s8_kernel_avx512vnni();
+S8Kernel make_gemm_s8_kernel_amx();
 }  // namespace detail
 
 }  // namespace ik::cpu

@@ -17,12 +17,8 @@
 // The tile of oneDNN's AVX-512 VNNI igemm kernel is similar (8 x 48); 64 columns divides the
 // model widths (768, 3072, 4096, 11008) into whole panels.
 //
-// Epilogue (once per tile, after the full K): + offset, then
-//   s32  masked store;  f32  VCVTDQ2PS, multiply by Sa*Sw[j], masked store;
-//   u8   |x| (VPABSD), 32x32->64 VPMULUDQ on even and odd lanes, + 2^(shift-1), VPSRLVQ by the
-//        per-lane shift, merge, negate the lanes where x < 0 (round half away from zero, exactly
-//        quantize.h's requantize_u8), clamp to +-256 (so adding Zc cannot overflow), + Zc,
-//        clamp to 0..255, VPMOVDB masked store.
+// Epilogue (once per tile, after the full K): + offset, then s32 / f32 / requantized u8 stores
+// (s8_epilogue_avx512.h, shared with the AMX variant).
 // Edges: m < 6 uses the instantiation with fewer rows; n < 64 uses masked stores (the padded
 // W columns are zero and the per-column arrays are padded, so the loads stay full width).
 //
@@ -37,6 +33,7 @@
 #include <cstring>
 
 #include "cpu/gemm_s8/gemm_s8.h"
+#include "cpu/gemm_s8/s8_epilogue_avx512.h"
 
 namespace ik::cpu::detail {
 namespace {
@@ -46,55 +43,6 @@ constexpr int kMR = 6, kNR = 64, kKG = 4;
 constexpr int kMC = 96;
 // 8 groups = 2 KiB ahead in the W panel: ~200 cycles at 24 cycles per group covers an L2 hit.
 constexpr int kPrefetchW = 16;
-
-inline __m512i requant16(__m512i x, const std::int32_t* multp, const std::int32_t* shiftp, __m512i zc) {
-  const __m512i mult = _mm512_loadu_si512(multp);
-  const __m512i shift = _mm512_loadu_si512(shiftp);
-  const __m512i one = _mm512_set1_epi64(1);
-  const __m512i ax = _mm512_abs_epi32(x);  // |INT_MIN| reads as 2^31 unsigned; |acc| < 2^31 anyway
-  // Even lanes sit in the low halves of the 64-bit lanes; odd lanes are shifted down.
-  const __m512i sh_e = _mm512_and_si512(shift, _mm512_set1_epi64(0xFFFFFFFF));
-  const __m512i sh_o = _mm512_srli_epi64(shift, 32);
-  __m512i pe = _mm512_mul_epu32(ax, mult);
-  __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(ax, 32), _mm512_srli_epi64(mult, 32));
-  pe = _mm512_srlv_epi64(_mm512_add_epi64(pe, _mm512_sllv_epi64(one, _mm512_sub_epi64(sh_e, one))), sh_e);
-  po = _mm512_srlv_epi64(_mm512_add_epi64(po, _mm512_sllv_epi64(one, _mm512_sub_epi64(sh_o, one))), sh_o);
-  // Both results are < 2^31: the high half of each 64-bit lane is 0, an OR merges them.
-  __m512i r = _mm512_or_si512(pe, _mm512_slli_epi64(po, 32));
-  r = _mm512_mask_sub_epi32(r, _mm512_movepi32_mask(x), _mm512_setzero_si512(), r);
-  r = _mm512_min_epi32(_mm512_max_epi32(r, _mm512_set1_epi32(-256)), _mm512_set1_epi32(256));
-  r = _mm512_add_epi32(r, zc);
-  return _mm512_min_epi32(_mm512_max_epi32(r, _mm512_setzero_si512()), _mm512_set1_epi32(255));
-}
-
-inline __mmask16 lane_mask(int n, int q) {
-  const int left = n - 16 * q;
-  return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
-}
-
-// Stores one row of the tile through the epilogue.
-inline void store_row(const __m512i (&r)[4], void* c, index_t row, index_t ldc, const __mmask16 (&mask)[4],
-                      const __m512i (&off)[4], const S8Epilogue& ep) {
-  if (ep.kind == S8Output::s32) {
-    auto* out = static_cast<std::int32_t*>(c) + row * ldc;
-#pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q) _mm512_mask_storeu_epi32(out + 16 * q, mask[q], _mm512_add_epi32(r[q], off[q]));
-  } else if (ep.kind == S8Output::f32) {
-    auto* out = static_cast<float*>(c) + row * ldc;
-#pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q)
-      _mm512_mask_storeu_ps(out + 16 * q, mask[q],
-                            _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(r[q], off[q])),
-                                          _mm512_loadu_ps(ep.scale + 16 * q)));
-  } else {
-    auto* out = static_cast<std::uint8_t*>(c) + row * ldc;
-    const __m512i zc = _mm512_set1_epi32(ep.c_zero_point);
-#pragma GCC unroll 4
-    for (int q = 0; q < 4; ++q)
-      _mm512_mask_cvtepi32_storeu_epi8(
-          out + 16 * q, mask[q], requant16(_mm512_add_epi32(r[q], off[q]), ep.mult + 16 * q, ep.shift + 16 * q, zc));
-  }
-}
 
 // acc += u8(a) . s8(b) per lane. Inline asm rather than _mm512_dpbusd_epi32: GCC 12 register-
 // allocates the builtin's tied accumulator badly at this register pressure (it kept a stack copy
