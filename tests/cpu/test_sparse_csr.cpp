@@ -10,6 +10,7 @@
 #include <omp.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,63 @@ TEST_CASE("sparse_csr: results are bitwise reproducible and independent of the t
       }
     }
   }
+}
+
+TEST_CASE("sparse_csr: K-blocked SpMM (X larger than L2: K x N x 4 B > 1 MiB)") {
+  // K = 2100: 16 full K blocks and a tail of 52 columns; N = 129, 130, 200: one full 128-column
+  // pass plus a masked one. Sparsity 0.5 and 0.9 build the K blocks (>= kCsrKBlockMinNnz per row
+  // and block), 0.985 does not (the whole-K path on the same shape). Patterns cover empty rows
+  // (block 0 must still write their zeros), one dense row and skewed rows.
+  const index_t K = 2100;
+  std::uint64_t salt = 3000;
+  for (const SpmmCsrKernel& kern : spmm_csr_kernels()) {
+    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    CAPTURE(kern.name);
+    for (index_t N : {129, 130, 200})
+      for (double sp : {0.5, 0.9, 0.985})
+        run_case(kern, 37, N, K, sp, Pattern::random, 0, ik::test::test_seed(++salt));
+    for (Pattern pat : {Pattern::empty_rows, Pattern::one_dense_row, Pattern::skewed})
+      run_case(kern, 41, 130, K, 0.6, pat, 0, ik::test::test_seed(++salt));
+    run_case(kern, 23, 131, K, 0.7, Pattern::random, 0, ik::test::test_seed(++salt), true);  // exact
+    const std::uint64_t seed = ik::test::test_seed(++salt);
+    const std::vector<float> y1 = run_case(kern, 77, 130, K, 0.8, Pattern::skewed, 1, seed);
+    for (int t : {2, 3}) {
+      const std::vector<float> yt = run_case(kern, 77, 130, K, 0.8, Pattern::skewed, t, seed);
+      CHECK(std::memcmp(y1.data(), yt.data(), y1.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("sparse_csr: K block offsets are built above the density threshold and are exact") {
+  Rng rng(ik::test::test_seed(3100));
+  for (double sp : {0.0, 0.5, 0.9, 0.985, 1.0})
+    for (index_t K : {index_t(100), index_t(128), index_t(129), index_t(1000)}) {
+      const index_t M = 19;
+      TestMatrix<float> W = make_weight(M, K, sp, Pattern::random, rng, false);
+      const CsrMatrix csr = csr_from_dense(M, K, W.data(), W.ld);
+      const index_t nkb = csr.kblocks();
+      CHECK(nkb == (K + kCsrKBlock - 1) / kCsrKBlock);
+      const bool want = nkb >= 2 && csr.nnz() >= kCsrKBlockMinNnz * M * nkb;
+      CAPTURE(sp);
+      CAPTURE(K);
+      REQUIRE((csr.kblock_offsets() != nullptr) == want);
+      if (!want) continue;
+      for (index_t i = 0; i < M; ++i) {
+        const std::int32_t* off = csr.kblock_offsets() + i * (nkb + 1);
+        const std::int64_t b = csr.row_ptr()[i];
+        CHECK(off[0] == 0);
+        CHECK(off[nkb] == csr.row_ptr()[i + 1] - b);
+        for (index_t kb = 0; kb < nkb; ++kb)
+          for (std::int64_t p = b + off[kb]; p < b + off[kb + 1]; ++p) {
+            CHECK(csr.col_idx()[p] >= kb * kCsrKBlock);
+            CHECK(csr.col_idx()[p] < (kb + 1) * kCsrKBlock);
+          }
+      }
+      // The same offsets when the matrix comes from user arrays.
+      const CsrMatrix copy = csr_from_arrays(csr.view());
+      REQUIRE(copy.kblock_offsets() != nullptr);
+      CHECK(std::memcmp(copy.kblock_offsets(), csr.kblock_offsets(), std::size_t(M * (nkb + 1)) * 4) == 0);
+    }
 }
 
 TEST_CASE("sparse_csr: the row split balances nonzeros, not rows") {
