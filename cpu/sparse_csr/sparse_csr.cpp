@@ -148,8 +148,15 @@ CsrMatrix csr_from_dense(index_t rows, index_t cols, const float* W, index_t ldw
         m.values_[p++] = w[j];
       }
   }
-  m.build_kblocks();
+  m.build_derived();
   return m;
+}
+
+void CsrMatrix::build_derived() {
+  build_kblocks();
+  col_idx16_.clear();
+  if (cols_ <= 65536 && !col_idx_.empty())
+    col_idx16_.assign(col_idx_.begin(), col_idx_.end());  // every index < 65536: exact
 }
 
 void CsrMatrix::build_kblocks() {
@@ -180,7 +187,7 @@ CsrMatrix csr_from_arrays(const CsrView& c, std::int64_t nnz) {
     m.col_idx_.assign(c.col_idx, c.col_idx + total);
     m.values_.assign(c.values, c.values + total);
   }
-  m.build_kblocks();
+  m.build_derived();
   return m;
 }
 
@@ -309,7 +316,10 @@ void spmm_csr(const CsrMatrix& W, index_t N, const float* X, index_t ldx, float*
       x = xbuf.data();
     }
     parallel_rows(W, 1, max_threads, [&](index_t r0, index_t r1) {
-      kern.spmv(W.row_ptr(), W.col_idx(), W.values(), r0, r1, x, Y, ldy);
+      if (kern.spmv16 && W.col_idx16())
+        kern.spmv16(W.row_ptr(), W.col_idx16(), W.values(), r0, r1, x, Y, ldy);
+      else
+        kern.spmv(W.row_ptr(), W.col_idx(), W.values(), r0, r1, x, Y, ldy);
     });
     return;
   }

@@ -16,8 +16,9 @@
 // with a zero mask bit are neither read nor written, so no X or Y element outside the matrix
 // is touched.
 //
-// SpMV: 16 nonzeros per step: 16 values, 16 int32 indices, one vgatherdps of x (x is small and
-// L1/L2 resident; the values and indices stream from memory, 8 bytes per nonzero). Two
+// SpMV: 16 nonzeros per step: 16 values, 16 indices, one vgatherdps of x (x is small and
+// L1/L2 resident; the values and indices stream from memory). The indices are read as uint16
+// (CsrMatrix::col_idx16, K <= 65536): 6 bytes per nonzero instead of 8. Two
 // accumulators (32 nonzeros per iteration) keep two gathers in flight; the row tail uses a
 // masked load and a masked gather. The horizontal sum is _mm512_reduce_add_ps (a fixed tree).
 //
@@ -179,23 +180,34 @@ void spmm_kblocked_avx512(const std::int64_t* row_ptr, const std::int32_t* col_i
   }
 }
 
-void spmv_avx512(const std::int64_t* row_ptr, const std::int32_t* col_idx, const float* values,
+// 16 column indices as int32 lanes: int32 or uint16 storage (zero-extended, VPMOVZXWD).
+inline __m512i load_idx(const std::int32_t* p) { return _mm512_loadu_si512(p); }
+inline __m512i load_idx(const std::uint16_t* p) {
+  return _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __m512i load_idx_masked(__mmask16 m, const std::int32_t* p) { return _mm512_maskz_loadu_epi32(m, p); }
+inline __m512i load_idx_masked(__mmask16 m, const std::uint16_t* p) {
+  return _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p));
+}
+
+template <typename Index>
+void spmv_avx512(const std::int64_t* row_ptr, const Index* col_idx, const float* values,
                  index_t r0, index_t r1, const float* x, float* y, index_t incy) {
   for (index_t i = r0; i < r1; ++i) {
     const std::int64_t b = row_ptr[i], e = row_ptr[i + 1];
-    const std::int32_t* col = col_idx + b;
+    const Index* col = col_idx + b;
     const float* val = values + b;
     const std::int64_t nnz = e - b;
     __m512 a0 = _mm512_setzero_ps(), a1 = a0;
     std::int64_t p = 0;
     for (; p + 32 <= nnz; p += 32) {
-      const __m512i i0 = _mm512_loadu_si512(col + p), i1 = _mm512_loadu_si512(col + p + 16);
+      const __m512i i0 = load_idx(col + p), i1 = load_idx(col + p + 16);
       a0 = _mm512_fmadd_ps(_mm512_loadu_ps(val + p), _mm512_i32gather_ps(i0, x, 4), a0);
       a1 = _mm512_fmadd_ps(_mm512_loadu_ps(val + p + 16), _mm512_i32gather_ps(i1, x, 4), a1);
     }
     for (; p < nnz; p += 16) {
       const __mmask16 m = tail_mask(nnz - p);
-      const __m512i idx = _mm512_maskz_loadu_epi32(m, col + p);
+      const __m512i idx = load_idx_masked(m, col + p);
       const __m512 xv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, x, 4);
       a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, val + p), xv, a0);
     }
@@ -207,7 +219,8 @@ void spmv_avx512(const std::int64_t* row_ptr, const std::int32_t* col_idx, const
 
 SpmmCsrKernel make_spmm_csr_kernel_avx512() {
   return {"spmm_csr_f32_nr128_avx512", "spmv_csr_f32_gather16_avx512", Isa::avx512,
-          static_cast<int>(kNR), spmm_avx512, spmv_avx512, spmm_kblocked_avx512};
+          static_cast<int>(kNR), spmm_avx512, spmv_avx512<std::int32_t>, spmm_kblocked_avx512,
+          spmv_avx512<std::uint16_t>};
 }
 
 }  // namespace ik::cpu::detail

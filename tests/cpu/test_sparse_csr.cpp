@@ -158,6 +158,29 @@ TEST_CASE("sparse_csr: K-blocked SpMM (X larger than L2: K x N x 4 B > 1 MiB)") 
   }
 }
 
+TEST_CASE("sparse_csr: 16-bit column indices up to K = 65536, 32-bit beyond (SpMV reads either)") {
+  for (index_t K : {index_t(65536), index_t(65537), index_t(70001)}) {
+    TestMatrix<float> W(3, K, 0);
+    for (index_t i = 0; i < 3; ++i)
+      for (index_t k = 0; k < K; ++k) W(i, k) = (k * 7 + i) % 101 == 0 || k == K - 1 ? float(k % 5 + 1) : 0.0f;
+    const CsrMatrix csr = csr_from_dense(3, K, W.data(), W.ld);
+    CHECK((csr.col_idx16() != nullptr) == (K <= 65536));
+    if (csr.col_idx16())
+      for (std::int64_t p = 0; p < csr.nnz(); ++p) REQUIRE(csr.col_idx16()[p] == csr.col_idx()[p]);
+  }
+  // Both paths of every variant against the reference: K = 65536 uses the 16-bit indices
+  // (about half of them >= 32768, so a sign extension would fail), K = 70001 the 32-bit ones.
+  std::uint64_t salt = 3200;
+  for (const SpmmCsrKernel& kern : spmm_csr_kernels()) {
+    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    CAPTURE(kern.name);
+    for (index_t K : {index_t(65536), index_t(70001)}) {
+      run_case(kern, 5, 1, K, 0.99, Pattern::random, 0, ik::test::test_seed(++salt));
+      run_case(kern, 4, 1, K, 0.9, Pattern::random, 0, ik::test::test_seed(++salt), true);
+    }
+  }
+}
+
 TEST_CASE("sparse_csr: K block offsets are built above the density threshold and are exact") {
   Rng rng(ik::test::test_seed(3100));
   for (double sp : {0.0, 0.5, 0.9, 0.985, 1.0})
