@@ -22,9 +22,11 @@
 // W streams once. When X is larger than that (K x N x 4 B > 1 MiB) and W dense enough, the
 // AVX-512 variant takes each row block's nonzeros one K block of 128 columns at a time, so the
 // matching 128 rows of X are reused from L1/L2 by every row (kblock_offsets below; the partial
-// sums of Y go to memory between K blocks): 2x faster at N = 128 from 50% to 90% sparsity. N = 1 (one token of decode) is the SpMV: 16 nonzeros at a time, x gathered by the
-// column indices (vgatherdps), values and indices streamed: 8 bytes per nonzero against the 4
-// bytes per weight of the dense GEMV, so CSR wins the memory-bound decode once sparsity > 50%.
+// sums of Y go to memory between K blocks): 2x faster at N = 128 from 50% to 90% sparsity.
+// N = 1 (one token of decode) is the SpMV: 16 nonzeros at a time, x gathered by the column
+// indices (vgatherdps), values and indices streamed: 6 bytes per nonzero with the 16-bit copy
+// of the indices (col_idx16, K <= 65536; 8 with int32) against the 4 bytes per weight of the
+// dense GEMV, so CSR wins the memory-bound decode from about 35% sparsity on bytes alone.
 // Rows are split between OpenMP threads by equal work (nonzeros + a per-row cost), so skewed
 // rows do not leave one thread with most of the nonzeros; one row is never split, and each Y
 // element is summed by one thread in column order: results are bitwise independent of the
