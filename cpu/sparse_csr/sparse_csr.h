@@ -29,7 +29,7 @@
 // dense GEMV, so CSR wins the memory-bound decode from about 35% sparsity on bytes alone.
 // Rows are split between OpenMP threads by equal work (nonzeros + a per-row cost), so skewed
 // rows do not leave one thread with most of the nonzeros; one row is never split, and each Y
-// element is summed by one thread in column order: results are bitwise independent of the
+// element is summed by one thread in a fixed order: results are bitwise independent of the
 // thread count.
 //
 // Pruning (Han, Pool, Tran, Dally, "Learning both Weights and Connections", NeurIPS 2015, used by
