@@ -162,7 +162,15 @@ void run_thread(const RunArgs& r, int tid, int nthreads) {
   const S8Kernel& k = *r.kern;
   const index_t row_tiles = (r.M + k.mr - 1) / k.mr;
   const index_t panels = (r.N + k.nr - 1) / k.nr;
-  const Grid grid = thread_grid(row_tiles, panels, nthreads);
+  // On a tie thread_grid splits rows, so both threads stream all of W; when W is the larger
+  // operand (N >= M) split its columns instead: each thread then reads half of W once.
+  // Measured here, AMX, M = 128, N = K = 4096, 2 threads: 3196 GOP/s with the row split,
+  // 3600-3900 with the column split (oneDNN prepacked: 2700-3500 in the same runs).
+  Grid grid = thread_grid(row_tiles, panels, nthreads);
+  if (r.N >= r.M) {
+    const Grid t = thread_grid(panels, row_tiles, nthreads);
+    grid = {t.tn, t.tm};
+  }
   const int tm = tid / grid.tn, tn = tid % grid.tn;
   const index_t row_begin = std::min(r.M, row_tiles * tm / grid.tm * k.mr);
   const index_t row_end = std::min(r.M, row_tiles * (tm + 1) / grid.tm * k.mr);
