@@ -38,13 +38,14 @@ endif
 
 AVX2_FLAGS   := -mavx2 -mfma -mf16c
 AVX512_FLAGS := $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512vl -mavx512dq
-# Per-file ISA flags from the file name; the extensions ride on the avx512 bundle.
+# Per-file ISA flags from the file name; the extensions ride on the avx512 bundle (and AVX-VNNI,
+# foo_avx2vnni.cpp, on the avx2 one).
 isa_flags = $(strip \
   $(if $(findstring _avx512,$1),$(AVX512_FLAGS) \
       $(if $(findstring vnni,$1),-mavx512vnni) \
       $(if $(findstring bf16,$1),-mavx512bf16) \
       $(if $(findstring vpopcnt,$1),-mavx512vpopcntdq -mavx512bitalg), \
-    $(if $(findstring _avx2,$1),$(AVX2_FLAGS))))
+    $(if $(findstring _avx2,$1),$(AVX2_FLAGS) $(if $(findstring vnni,$1),-mavxvnni))))
 
 LIB_SRCS   := $(filter-out %/cblas_sgemm.cpp,$(wildcard common/*.cpp reference/*.cpp cpu/*/*.cpp))
 CBLAS_SRCS := $(wildcard cpu/gemm_f32/cblas_sgemm.cpp)

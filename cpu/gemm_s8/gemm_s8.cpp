@@ -23,6 +23,7 @@ const std::vector<S8Kernel>& gemm_s8_kernels() {
   static const std::vector<S8Kernel> kernels = {
       detail::make_gemm_s8_kernel_scalar(),
       detail::make_gemm_s8_kernel_avx2(),
+      detail::make_gemm_s8_kernel_avx2vnni(),
       detail::make_gemm_s8_kernel_avx512vnni(),
       detail::make_gemm_s8_kernel_amx(),
   };
@@ -31,7 +32,8 @@ const std::vector<S8Kernel>& gemm_s8_kernels() {
 
 bool s8_kernel_supported(const S8Kernel& k) {
   return isa_supported(k.isa) && (!k.needs_vnni || cpu_features().avx512vnni) &&
-         (!k.needs_amx_int8 || (cpu_features().amx_int8 && amx_permitted()));
+         (!k.needs_amx_int8 || (cpu_features().amx_int8 && amx_permitted())) &&
+         (!k.needs_avxvnni || cpu_features().avxvnni);
 }
 
 const S8Kernel& gemm_s8_selected_kernel() {
@@ -47,8 +49,8 @@ const S8Kernel& gemm_s8_selected_kernel() {
   const char* forced = std::getenv("IK_ISA");
   IK_REQUIRE(!(forced && *forced), where, "IK_ISA = ", forced, " but ",
              fallback ? fallback->name : "no gemm_s8 variant", " cannot run here (", cpu_features_string(), ")");
-  for (const S8Kernel& k : gemm_s8_kernels())
-    if (k.isa == Isa::avx2 && s8_kernel_supported(k)) return k;
+  for (auto it = ks.rbegin(); it != ks.rend(); ++it)
+    if (it->isa == Isa::avx2 && s8_kernel_supported(*it)) return *it;
   return gemm_s8_kernels().front();
 }
 

@@ -60,7 +60,8 @@
 // store) runs once per C element.
 //
 // Variants (registry, best last): scalar 4x16, AVX2 6x16 (exact widening: VPMOVSXBW + VPMADDWD,
-// see its file for why VPMADDUBSW is not used), AVX-512 VNNI 6x64 (VPDPBUSD), AMX 32x32
+// see its file for why VPMADDUBSW is not used), AVX-VNNI 6x16 (VEX VPDPBUSD on ymm: the avx2
+// path where the CPU has it), AVX-512 VNNI 6x64 (VPDPBUSD), AMX 32x32
 // (TDPBUSD on int32 tiles, K blocked inside the variant; its own file). Dispatch: the best one
 // this CPU runs; IK_ISA=scalar|avx2|avx512 forces the ISA (avx512 means the AMX variant where
 // AMX-INT8 is usable, else the VNNI one; an AVX-512 CPU without VNNI gets the AVX2 variant
@@ -140,6 +141,7 @@ struct S8Kernel {
   index_t a_chunk_k = 0;             // S8APack::rows: the K chunk (multiple of kp_multiple)
   S8BlockKernel block = nullptr;     // set: the loop nest hands it whole blocks instead
   bool needs_amx_int8 = false;       // AMX-TILE + AMX-INT8 with the OS permission (amx_permitted)
+  bool needs_avxvnni = false;        // the VEX-encoded VNNI (cpu_features().avxvnni)
   index_t w_block_bytes = index_t(1) << 20;  // the W block of one jc step (L2 resident)
 };
 
@@ -233,6 +235,7 @@ void gemm_s8_f32(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t
 namespace detail {
 S8Kernel make_gemm_s8_kernel_scalar();
 S8Kernel make_gemm_s8_kernel_avx2();
+S8Kernel make_gemm_s8_kernel_avx2vnni();
 S8Kernel make_gemm_s8_kernel_avx512vnni();
 S8Kernel make_gemm_s8_kernel_amx();
 }  // namespace detail
