@@ -34,7 +34,10 @@ def colors_for(variants):
 
 
 def peak_for(rows, peak_key, threads):
-    """The measured peak a family's rows refer to (label peak=KEY), or None if it did not run."""
+    """The measured peak a family's rows refer to (label peak=KEY), or None if it did not run
+    or the family names none (then no row matches: a None key would match every non-peak row)."""
+    if not peak_key:
+        return None
     best = None
     for r in rows:
         if r["label"].get("peak_key") == peak_key and r["threads"] == threads and r["rate"]:
