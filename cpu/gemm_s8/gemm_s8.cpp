@@ -165,11 +165,13 @@ void run_thread(const RunArgs& r, int tid, int nthreads) {
   const index_t row_tiles = (r.M + k.mr - 1) / k.mr;
   const index_t panels = (r.N + k.nr - 1) / k.nr;
   // On a tie thread_grid splits rows, so both threads stream all of W; when W is the larger
-  // operand (N >= M) split its columns instead: each thread then reads half of W once.
+  // operand (N > M) split its columns instead: each thread then reads half of W once (but
+  // packs all of A, which is why square shapes keep the row split).
   // Measured here, AMX, M = 128, N = K = 4096, 2 threads: 3196 GOP/s with the row split,
-  // 3600-3900 with the column split (oneDNN prepacked: 2700-3500 in the same runs).
+  // 3600-3900 with the column split (oneDNN prepacked: 2700-3500 in the same runs); 512^3,
+  // 2 threads: 81 us with the column split, 42 us with the row split.
   Grid grid = thread_grid(row_tiles, panels, nthreads);
-  if (r.N >= r.M) {
+  if (r.N > r.M) {
     const Grid t = thread_grid(panels, row_tiles, nthreads);
     grid = {t.tn, t.tm};
   }
@@ -222,9 +224,10 @@ void run_thread(const RunArgs& r, int tid, int nthreads) {
   }
 }
 
-// Fewer threads for small problems: >= ~16 MOP per thread (~40 us at 400 GOP/s).
-int threads_for(int max_threads, index_t M, index_t N, index_t K) {
-  return gemm_driver::threads_for(max_threads, M, N, K, 16e6);
+// Fewer threads for small problems: >= ~16 MOP per thread (~40 us at 400 GOP/s), >= 64 MOP for
+// the AMX variant (~30 us at 2 TOP/s; measured at 256^3: 1 thread 1944 GOP/s, 2 threads 1346).
+int threads_for(const S8Kernel& kern, int max_threads, index_t M, index_t N, index_t K) {
+  return gemm_driver::threads_for(max_threads, M, N, K, kern.block ? 64e6 : 16e6);
 }
 
 // Checks shared by the three run calls; returns the thread count.
@@ -268,7 +271,7 @@ const std::int32_t* column_offsets(const PackedWeightS8& W, std::int32_t za, con
 void run(const PackedWeightS8& W, index_t M, const std::uint8_t* A, index_t lda, const S8Epilogue& ep,
          void* C, std::size_t c_elem, index_t ldc, int max_threads) {
   RunArgs r{&W.kernel(), M, W.N(), W.K(), W.Kp(), A, lda, W.data(), ep, C, c_elem, ldc};
-  const int nthreads = threads_for(max_threads, M, W.N(), W.K());
+  const int nthreads = threads_for(W.kernel(), max_threads, M, W.N(), W.K());
   if (nthreads == 1) {
     run_thread(r, 0, 1);
     return;
