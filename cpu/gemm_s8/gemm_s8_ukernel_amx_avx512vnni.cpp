@@ -64,8 +64,9 @@ constexpr int kMR = 32, kNR = 32, kKG = 4, kTileK = 64;
 // Measured here, 1 thread, GOP/s at 1024^3 / 4096^3 (KC, kJ, MC): 512, 8, 128: 1926 / 1784;
 // 1024, 8, 128: 1994 / 1410; 512, 16, 128: 2073 / 1493; 512, 4, 128: 1957 / 1426; 512, 8, 256:
 // 2015 / 1663; 512, 8, 64: 2133 / 1177; 256, 8, 128: 1652 / 1528 (runs vary by ~10% here).
-// A software prefetch of the next panel's chunk into L1 was measured 2-10% slower: the L2
-// streamer already follows the sequential chunk.
+// A software prefetch of the next panel's chunk into L1 was measured 2-10% slower, and of B
+// 1, 2 or 4 k-steps ahead within the chunk no faster (within run-to-run noise): the L2 streamer
+// already follows the sequential chunk. 2 MiB pages for the packed W: no change either.
 constexpr index_t kKC = 512, kJ = 8;
 constexpr int kMC = 128;
 
