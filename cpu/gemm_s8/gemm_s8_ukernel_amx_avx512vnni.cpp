@@ -66,7 +66,7 @@ constexpr int kMR = 32, kNR = 32, kKG = 4, kTileK = 64;
 // 2015 / 1663; 512, 8, 64: 2133 / 1177; 256, 8, 128: 1652 / 1528 (runs vary by ~10% here).
 // A software prefetch of the next panel's chunk into L1 was measured 2-10% slower, and of B
 // 1, 2 or 4 k-steps ahead within the chunk no faster (within run-to-run noise): the L2 streamer
-// already follows the sequential chunk. 2 MiB pages for the packed W: no change either.
+// already follows the sequential chunk.
 constexpr index_t kKC = 512, kJ = 8;
 constexpr int kMC = 128;
 
