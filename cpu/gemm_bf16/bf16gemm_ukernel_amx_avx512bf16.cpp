@@ -36,6 +36,8 @@
 
 #include <cstdint>
 
+#include "common/amx_tile.h"
+
 #include "cpu/gemm_bf16/gemm_bf16.h"
 
 namespace ik::cpu::detail {
@@ -51,25 +53,6 @@ constexpr int kMR = 32, kNR = 32, kTileK = 32;
 // (A block over L2); 256 x 4096: 669 / 491. NC is unused by this order.
 constexpr int kMC = 256, kKC = 2048, kNC = 1024;
 
-struct alignas(64) TileConfig {
-  std::uint8_t palette_id = 1;
-  std::uint8_t start_row = 0;
-  std::uint8_t reserved[14] = {};
-  std::uint16_t colsb[16] = {};
-  std::uint8_t rows[16] = {};
-};
-
-const TileConfig& tile_config() {
-  static const TileConfig cfg = [] {
-    TileConfig c;
-    for (int t = 0; t < 8; ++t) {
-      c.colsb[t] = 64;
-      c.rows[t] = 16;
-    }
-    return c;
-  }();
-  return cfg;
-}
 
 template <int M>
 void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, int n, float alpha, float beta) {
@@ -91,7 +74,7 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
   }
-  _tile_loadconfig(&tile_config());
+  _tile_loadconfig(&amx_tile_config_16x64());
   _tile_zero(0);
   _tile_zero(1);
   if constexpr (two) {

@@ -354,18 +354,8 @@ PackedB sgemm_pack_b(Trans transb, index_t K, index_t N, const float* B, index_t
 void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
                   const PackedB& B, float beta, float* C, index_t ldc, const GemmOptions& options) {
   constexpr const char* where = "ik::cpu::sgemm_packed";
-  IK_REQUIRE(!B.empty(), where, "B is an empty PackedB (not produced by sgemm_pack_b)");
-  IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
-  IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
-  IK_REQUIRE(K == B.K(), where, "K = ", K, " but the packed B has K = ", B.K());
-  IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
-  IK_REQUIRE(ldc >= N, where, "ldc = ", ldc, " < N = ", N);
-  IK_REQUIRE(A != nullptr, where, "A is null");
-  IK_REQUIRE(C != nullptr, where, "C is null");
-  IK_REQUIRE(!overlaps(span_of(C, M, N, ldc), span_of(A, M, K, lda)), where,
-             "C overlaps A (output aliasing an input)");
-  IK_REQUIRE(options.kernel == nullptr || options.kernel == &B.kernel(), where, "options.kernel = ",
-             options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
+  gemm_driver::check_packed_run_args(where, "an empty PackedB (not produced by sgemm_pack_b)", M, N, K, A, lda, B, C,
+                                     ldc, options);
   const int max_threads = resolve_threads(where, options);
   const SgemmKernel& kern = B.kernel();
   IK_REQUIRE(isa_supported(kern.isa), where, "B was packed for ", kern.name, ", which this CPU cannot run");

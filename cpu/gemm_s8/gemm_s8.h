@@ -233,6 +233,19 @@ void gemm_s8_f32(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t
 
 // Internal: each ISA source file builds its registry entry (compiled with its own ISA flags).
 namespace detail {
+// The rows x nr C tile of a microkernel is needed only after its k loop: start the cache misses
+// of each row's first and last byte now (prefetcht0; C is s32 / f32 or u8 by ep.kind).
+template <int Rows>
+inline void prefetch_c_tile(const void* c, index_t ldc, int nr, const S8Epilogue& ep) {
+  const std::size_t elem = ep.kind == S8Output::u8 ? 1 : 4;
+#pragma GCC unroll 8
+  for (int i = 0; i < Rows; ++i) {
+    const char* row = static_cast<const char*>(c) + static_cast<std::size_t>(i * ldc) * elem;
+    __builtin_prefetch(row, 0, 3);
+    __builtin_prefetch(row + elem * static_cast<std::size_t>(nr) - 1, 0, 3);
+  }
+}
+
 S8Kernel make_gemm_s8_kernel_scalar();
 S8Kernel make_gemm_s8_kernel_avx2();
 S8Kernel make_gemm_s8_kernel_avx2vnni();

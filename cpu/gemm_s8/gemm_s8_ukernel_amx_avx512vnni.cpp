@@ -46,6 +46,8 @@
 
 #include <algorithm>
 #include <cstdint>
+
+#include "common/amx_tile.h"
 #include <cstring>
 
 #include "common/aligned_buffer.h"
@@ -70,25 +72,6 @@ constexpr int kMR = 32, kNR = 32, kKG = 4, kTileK = 64;
 constexpr index_t kKC = 512, kJ = 8;
 constexpr int kMC = 128;
 
-struct alignas(64) TileConfig {
-  std::uint8_t palette_id = 1;
-  std::uint8_t start_row = 0;
-  std::uint8_t reserved[14] = {};
-  std::uint16_t colsb[16] = {};
-  std::uint8_t rows[16] = {};
-};
-
-const TileConfig& tile_config() {
-  static const TileConfig cfg = [] {
-    TileConfig c;
-    for (int t = 0; t < 8; ++t) {
-      c.colsb[t] = 64;  // 16 int32 of C, or 64 bytes of A / B
-      c.rows[t] = 16;
-    }
-    return c;
-  }();
-  return cfg;
-}
 
 S8Epilogue advanced(S8Epilogue ep, index_t cols) {
   ep.offset += cols;
@@ -209,7 +192,7 @@ void block_amx(const S8BlockArgs& b) {
       continue;
     }
     if (!configured) {
-      _tile_loadconfig(&tile_config());
+      _tile_loadconfig(&amx_tile_config_16x64());
       configured = true;
     }
     for (index_t jg = 0; jg < b.panels; jg += kJ) {

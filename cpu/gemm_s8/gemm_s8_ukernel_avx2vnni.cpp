@@ -41,13 +41,7 @@ void ukernel_avxvnni(index_t steps, const std::uint8_t* a, const std::int8_t* w,
   __m256i acc0[M], acc1[M];
 #pragma GCC unroll 6
   for (int i = 0; i < M; ++i) acc0[i] = acc1[i] = _mm256_setzero_si256();
-  const std::size_t elem = ep.kind == S8Output::u8 ? 1 : 4;
-#pragma GCC unroll 6
-  for (int i = 0; i < M; ++i) {
-    const char* row = static_cast<const char*>(c) + static_cast<std::size_t>(i * ldc) * elem;
-    _mm_prefetch(row, _MM_HINT_T0);
-    _mm_prefetch(row + elem * kNR - 1, _MM_HINT_T0);
-  }
+  prefetch_c_tile<M>(c, ldc, kNR, ep);
 
 #pragma GCC unroll 2
   for (index_t g = 0; g < steps; ++g) {

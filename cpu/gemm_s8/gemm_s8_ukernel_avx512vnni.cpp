@@ -75,14 +75,7 @@ void ukernel_vnni(index_t steps, const std::uint8_t* a, const std::int8_t* w, vo
   __m512i c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
   __m512i c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
   __m512i c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
-  // The C tile is needed only after the k loop: start its misses now.
-  const std::size_t elem = ep.kind == S8Output::u8 ? 1 : 4;
-#pragma GCC unroll 6
-  for (int i = 0; i < M; ++i) {
-    const char* row = static_cast<const char*>(c) + static_cast<std::size_t>(i * ldc) * elem;
-    _mm_prefetch(row, _MM_HINT_T0);
-    _mm_prefetch(row + elem * kNR - 1, _MM_HINT_T0);
-  }
+  prefetch_c_tile<M>(c, ldc, kNR, ep);
 
   for (index_t g = 0; g < steps; ++g) {
     const __m512i b0 = _mm512_load_si512(w);
