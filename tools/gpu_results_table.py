@@ -2,8 +2,8 @@
 """README table of a GPU benchmark run (the JSON that `make bench-gpu` or
 tools/gpu_device_run.sh writes), between <!-- gpu-results:begin --> and <!-- gpu-results:end -->.
 
-    tools/gpu_results_table.py bench/results/gpu_h200_2026-11-26.json [--readme README.md] \
-        [--exclude '256x128x32|128x256x64_sm80']
+    tools/gpu_results_table.py bench/results/gpu_h200_2026-11-26b.json [--readme README.md] \
+        [--exclude '256x128x32|hgemm_f32acc_128x256x64']
 
 Rows: every variant of the run (ours and cuBLAS); columns: a few shapes. A cell is TFLOP/s (TOP/s
 for int8) and, for our tensor-core kernels, the fraction of cuBLAS with the same input type in
