@@ -26,7 +26,8 @@
 //      operand, and issue their cp.async without a branch, so ptxas interleaves them with the
 //      mma: the main loop went from 269 to 139 SASS instructions per k-tile per warp (64
 //      of them HMMA), and 128 x 256 from 349 to 431-435 TFLOP/s (53% -> 65% of cuBLAS) on the
-//      same H200. Edge blocks keep the bound-tested copies (both paths are instantiated).
+//      same H200; 427-431 (65%) on an H100 80GB. Edge blocks keep the bound-tested copies (both
+//      paths are instantiated).
 //
 // Tiling (MmaTile below): hgemm_mma / bgemm_mma: block 128 x 128 x 32, 4 warps in 2 x 2, 3
 // stages, 48 KiB (the default dynamic limit, no opt-in); *_128x256: block 128 x 256 x 32, 8 warps
