@@ -85,6 +85,23 @@ struct Blocking {
   bool a_resident = false;
 };
 
+// Optional B staging for families whose packed B is narrower than fp32 (fp16): from M >= min_m
+// on, each thread widens its share of every kc x nc block of B once into an fp32 copy that sits
+// in L2 and runs uk (microkernels reading fp32 B in the same packed layout) over it, instead of
+// widening every B row in registers once per MR rows of A. The register path spends its
+// conversions on the FMA ports (AVX2 VCVTPH2PS ymm: 2 per 12 FMAs, on ports 0 and 1); staging
+// converts each B value once per thread and k block, so it pays once a thread has several row
+// tiles, while skinny M (GEMV, decode), bound by the bytes of B, keeps the register path. The
+// price is twice the L2 -> L1 bytes of B, which is why the AVX-512 fp16 kernel (2 conversions
+// per 28 FMAs) does not stage. The widening is exact and uk does the same FMAs in the same
+// order: the two paths give the same bits. nc must be a multiple of nr.
+struct StagedB {
+  const Microkernel* uk;                                       // uk[m - 1], fp32 B
+  void (*widen)(const void* src, float* dst, std::size_t n);   // n packed B elements -> fp32
+  int nc;                                                      // NC of the staged loop
+  index_t min_m;                                               // stage from this M on
+};
+
 inline index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
 
 // Elements of a packed B for a K x N weight.
@@ -276,6 +293,12 @@ T* thread_a_buffer(std::size_t count) {
   buf.ensure(count);
   return buf.data();
 }
+// Per-thread staged-B buffer (StagedB), reused across calls.
+inline float* thread_staged_b_buffer(std::size_t count) {
+  thread_local AlignedBuffer<float> buf;
+  buf.ensure(count);
+  return buf.data();
+}
 
 // C = alpha * A * B + beta * C with B pre-packed (packed_b_elems layout above) and A packed
 // per block by pack_a(i0, mc, p0, kc, TA* dst). Arguments are validated by the caller; M, N,
@@ -283,7 +306,7 @@ T* thread_a_buffer(std::size_t count) {
 template <typename TA, typename PackA>
 void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N, index_t K, float alpha,
                 PackA&& pack_a_block, const void* bpacked, std::size_t b_elem_bytes, float beta, float* C,
-                index_t ldc, int max_threads) {
+                index_t ldc, int max_threads, const StagedB* staged = nullptr) {
   const index_t n_padded = round_up(N, blk.nr);
   const int nthreads = threads_for(max_threads, M, N, K);
   const auto* bbase = static_cast<const unsigned char*>(bpacked);
@@ -324,14 +347,21 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
     }
     return;
   }
+  // Staging is decided from M for all threads alike, so every thread walks the same NC blocks.
+  const bool stage = staged != nullptr && M >= staged->min_m;
+  const index_t nc_step = stage ? staged->nc : blk.nc;
 #pragma omp parallel num_threads(nthreads)
   {
     const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
     TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(blk.mc) * static_cast<std::size_t>(blk.kc));
+    float* bstage = stage ? thread_staged_b_buffer(static_cast<std::size_t>(blk.kc) *
+                                                   static_cast<std::size_t>(round_up(nc_step, blk.nr)))
+                          : nullptr;
+    const Microkernel* ukr = stage ? staged->uk : uk;
     const index_t row_tiles = (M + blk.mr - 1) / blk.mr;
     // Each thread owns the same C rectangle in every block: no barrier between blocks.
-    for (index_t j0 = 0; j0 < N; j0 += blk.nc) {
-      const index_t nc = std::min<index_t>(blk.nc, N - j0);
+    for (index_t j0 = 0; j0 < N; j0 += nc_step) {
+      const index_t nc = std::min<index_t>(nc_step, N - j0);
       const index_t panels = (nc + blk.nr - 1) / blk.nr;
       const Grid grid = thread_grid(row_tiles, panels, nt);
       const int tm = tid / grid.tn, tn = tid % grid.tn;
@@ -344,6 +374,15 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
         const float beta_k = p0 == 0 ? beta : 1.0f;
         const unsigned char* bblock =
             bbase + static_cast<std::size_t>(p0 * n_padded + (j0 / blk.nr) * kcp * blk.nr) * b_elem_bytes;
+        // The micro-panels jp_begin..jp_end of a k block are contiguous in the packed B.
+        const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr);
+        if (stage)
+          staged->widen(bblock + jp_begin * panel_elems * b_elem_bytes, bstage,
+                        static_cast<std::size_t>(jp_end - jp_begin) * panel_elems);
+        auto b_panel = [&](index_t jp) -> const void* {
+          if (stage) return bstage + static_cast<std::size_t>(jp - jp_begin) * panel_elems;
+          return bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem_bytes;
+        };
         for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
           const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
           pack_a_block(i0, mc, p0, kc, apack);
@@ -354,8 +393,7 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
             float* crow = C + (i0 + ir) * ldc + j0;
             for (index_t jp = jp_begin; jp < jp_end; ++jp) {
               const int n = static_cast<int>(std::min<index_t>(blk.nr, nc - jp * blk.nr));
-              uk[m - 1](kc, apanel, bblock + static_cast<std::size_t>(jp * kcp * blk.nr) * b_elem_bytes,
-                        crow + jp * blk.nr, ldc, n, alpha, beta_k);
+              ukr[m - 1](kc, apanel, b_panel(jp), crow + jp * blk.nr, ldc, n, alpha, beta_k);
             }
           }
         }

@@ -3,7 +3,8 @@
 // LoadB (F16C VCVTPH2PS for fp16; zero-extend and shift left 16 for bf16, whose bits are the
 // high half of an fp32). Everything else -- the accumulator split for M = 1, 2 (GEMV at load
 // speed, not FMA latency), the near and far B prefetches, the masked C edges -- is the same for
-// both formats, so it lives here once; each family instantiates ukernel<its LoadB, M>.
+// both formats, so it lives here once; each family instantiates ukernel<std::uint16_t, its
+// LoadB, M>, and ukernel<float, load_f32, M> for B blocks staged in fp32 (see load_f32).
 // Contract: see common/gemm_driver.h (Microkernel). Include only from a *_avx2*.cpp file: it
 // uses AVX2 intrinsics, which the Makefile enables per file (-mavx2 -mfma -mf16c).
 #pragma once
@@ -19,15 +20,21 @@ constexpr int kPrefetchB = 32;  // k-steps ahead: 32 half-lines = 1 KiB
 // Skinny tiles (M <= 2, GEMV) stream B from DRAM: a second prefetch, 8 KiB ahead into L2,
 // keeps more misses in flight than the hardware streamer alone. Measured on GEMV 11008 x 4096
 // fp16, 1 thread, interleaved runs: 8.3-8.7 ms -> 7.0-7.5 ms (4 KiB ahead: less; 16 KiB: less).
-constexpr int kPrefetchFar = 8192 / sizeof(std::uint16_t);  // elements of B
+constexpr int kPrefetchFarBytes = 8192;
+
+// B already fp32: for compute-bound shapes the driver widens each B block once into an
+// L2-resident fp32 copy (gemm_driver::StagedB) instead of once per row tile in registers, where
+// the VCVTPH2PS uops compete with the FMAs for the same ports. The widening is exact and this
+// instantiation runs the same FMAs in the same order, so both paths give the same bits.
+inline __m256 load_f32(const float* p) { return _mm256_load_ps(p); }
 
 alignas(64) const int kMaskWindow[32] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                                          0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0};
 
-template <__m256 (*LoadB)(const std::uint16_t*), int M>
+template <typename TB, __m256 (*LoadB)(const TB*), int M>
 void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, int n, float alpha, float beta) {
   const float* a = static_cast<const float*>(av);
-  const std::uint16_t* b = static_cast<const std::uint16_t*>(bv);
+  const TB* b = static_cast<const TB*>(bv);
   constexpr int U = M == 1 ? 4 : M == 2 ? 2 : 1;
   __m256 acc0[U][M], acc1[U][M];
 #pragma GCC unroll 6
@@ -44,7 +51,7 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
       for (int u = 0; u < U; ++u) {
         const __m256 b0 = LoadB(b), b1 = LoadB(b + 8);
         _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchB * kNR), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchFar), _MM_HINT_T1);
+        _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchFarBytes, _MM_HINT_T1);
 #pragma GCC unroll 2
         for (int i = 0; i < M; ++i) {
           const __m256 ai = _mm256_broadcast_ss(a + i);

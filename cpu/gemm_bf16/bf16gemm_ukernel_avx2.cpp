@@ -28,7 +28,7 @@ inline __m256 load_bf16(const std::uint16_t* p) {
 }
 
 template <int M>
-constexpr auto kUkernel = &ik::widen_avx2::ukernel<load_bf16, M>;
+constexpr auto kUkernel = &ik::widen_avx2::ukernel<std::uint16_t, load_bf16, M>;
 
 }  // namespace
 

@@ -88,7 +88,7 @@ void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float
     }
   };
   gemm_driver::run_packed<float>(blk, kern.ukernel.data(), M, N, K, alpha, pack, B.data(), sizeof(std::uint16_t),
-                                 beta, C, ldc, max_threads);
+                                 beta, C, ldc, max_threads, kern.staged.uk ? &kern.staged : nullptr);
 }
 
 }  // namespace

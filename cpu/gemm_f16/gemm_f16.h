@@ -52,6 +52,9 @@ struct HgemmKernel {
   gemm_driver::Blocking blk;
   // ukernel[m - 1] computes m rows: a = packed fp32 A, b = packed fp16 B (common/gemm_driver.h).
   std::vector<gemm_driver::Microkernel> ukernel;
+  // B staged in fp32 for compute-bound M (gemm_driver::StagedB: the same bits as ukernel);
+  // staged.uk == nullptr: never staged.
+  gemm_driver::StagedB staged = {};
 };
 
 // Every variant compiled in; tests and benchmarks loop over it (skipping what the CPU lacks).

@@ -8,6 +8,10 @@
 // "VCVTPH2PS"; exact: every fp16 value is representable in fp32). Per k: 2 conversions for
 // 28 FMAs, so the conversion is amortized over the 14 rows; B moves at half the bytes of fp32,
 // and the B prefetch covers 16 k-steps with one line per k (fp32 needs two).
+// B is not staged in fp32 here (gemm_driver::StagedB, which the AVX2 kernel uses): measured on
+// this 2-core Sapphire Rapids-class VM, interleaved runs, 512 x 512 fp32 blocks: 1024^3 the same
+// (170-175 vs 167-171 GFLOP/s, 1 thread), Llama q_proj M = 128 slower (142-149 vs 161, 1 thread;
+// 252-263 vs 311, 2 threads): fp32 B doubles the L2 -> L1 bytes per FMA.
 // M = 1, 2 (GEMV, decode): the k loop is split over 4 (M = 1) or 2 (M = 2) accumulator sets,
 // summed at the end, so 8 independent FMA chains keep the loop at load/convert speed instead
 // of the 4-cycle FMA latency (a single chain pair would cap one core near 40 GB/s of fp16

@@ -135,9 +135,11 @@ struct PackedGemmHarness {
       const auto& b = kern.blk;
       struct Shape { index_t M, N, K; };
       // Crosses MC, KC and NC; M = 1 (GEMV) with a K tail after the split accumulators.
+      // {b.mc - 3, b.nc + b.nr + 3, ...}: large M and N across NC (and any staged-B NC below it).
       const Shape shapes[] = {{b.mc + 1, 3 * b.nr + 1, 2 * b.kc + 5}, {2 * b.mc + b.mr + 1, 61, 97},
                               {5, b.nc + b.nr + 3, 19},           {1, 300, 4099},
-                              {2, 129, 1031},                      {1, 1, 1}};
+                              {2, 129, 1031},                      {1, 1, 1},
+                              {b.mc - 3, b.nc + b.nr + 3, b.kc + 9}};
       for (WeightLayout l : {WeightLayout::k_by_n, WeightLayout::n_by_k})
         for (const Shape& s : shapes) {
           if (kern.isa == Isa::scalar && s.M * s.N * s.K > 3000000) continue;  // keep test time modest

@@ -79,6 +79,34 @@ TEST_CASE("gemm_f16: small-integer inputs are exact") { Harness::small_integers_
 
 TEST_CASE("gemm_f16: the result does not depend on the thread count (bitwise)") { Harness::thread_count_independent(); }
 
+TEST_CASE("gemm_f16: B staged in fp32 gives the same bits as B widened in registers") {
+  // From M >= staged_min_m the driver widens B blocks once into an fp32 copy (StagedB); below
+  // it every microkernel call widens B rows itself. Rows in whole MR tiles run the same MR-row
+  // microkernel either way, so the first rows of an M above the threshold must equal, bit for
+  // bit, the same rows computed with an M below it (1 thread: the same row tiles).
+  for (const Family::Kernel& kern : Family::kernels()) {
+    if (Family::skip(kern) || !kern.staged.uk) continue;
+    CAPTURE(kern.name);
+    const index_t mr = kern.blk.mr;
+    const index_t m_reg = (kern.staged.min_m - 1) / mr * mr;                 // below: registers
+    const index_t m_staged = kern.staged.min_m + 2 * mr + 3;                  // above: staged
+    REQUIRE(m_reg >= mr);
+    const index_t N = kern.staged.nc + kern.blk.nr + 5, K = kern.blk.kc + 37;
+    ik::Rng rng(ik::test::test_seed(4242));
+    std::vector<float> A(static_cast<std::size_t>(m_staged * K)), B(static_cast<std::size_t>(K * N));
+    for (float& x : A) x = rng.uniform(-1.0f, 1.0f);
+    for (float& x : B) x = rng.uniform(-1.0f, 1.0f);
+    Family::Options opt;
+    opt.kernel = &kern;
+    opt.threads = 1;
+    const auto pb = Family::pack(WeightLayout::k_by_n, K, N, B.data(), N, opt);
+    std::vector<float> c_staged(static_cast<std::size_t>(m_staged * N)), c_reg(static_cast<std::size_t>(m_reg * N));
+    Family::run(m_staged, N, K, 1.0f, A.data(), K, pb, 0.0f, c_staged.data(), N, opt);
+    Family::run(m_reg, N, K, 1.0f, A.data(), K, pb, 0.0f, c_reg.data(), N, opt);
+    CHECK(std::memcmp(c_staged.data(), c_reg.data(), c_reg.size() * sizeof(float)) == 0);
+  }
+}
+
 TEST_CASE("gemm_f16: packing rounds fp32 weights to nearest-even fp16, 16-bit input is copied") {
   // 1 + 2^-11 is the tie between 1 and 1 + 2^-10: RNE gives 1. 65520 rounds to Inf.
   const float B[4] = {1.0f + std::ldexp(1.0f, -11), 1.0f + 3 * std::ldexp(1.0f, -11), 65520.0f, -0.0f};
