@@ -25,7 +25,10 @@ BENCH_SRCS     := $(wildcard bench/*.cpp bench/cpu/*.cpp bench/baselines/*.cpp)
 BENCH_OBJS     := $(patsubst %.cpp,$(BENCH_DIR)/obj/%.o,$(BENCH_SRCS))
 BENCH_MIN_TIME ?= 0.1
 # Three repetitions, reported as their median: other tenants of a shared machine make single
-# runs noisy. Each repetition multiplies the runtime (see the estimate above).
+# runs noisy. Each repetition multiplies the runtime (see the estimate above). The repetitions
+# of all benchmarks run in one random order (Google Benchmark's random interleaving), so the
+# two sides of a ratio (fp16 vs fp32 at one shape: families that would otherwise run minutes
+# apart) sample the same stretch of this VM's 10-30% speed drift.
 BENCH_REPETITIONS ?= 3
 BENCH_ARGS     ?=
 
@@ -66,7 +69,7 @@ bench-run:
 	$(BENCH_BIN) --benchmark_out=$(BENCH_DIR)/results.json --benchmark_out_format=json \
 	  --benchmark_min_time=$(BENCH_MIN_TIME) \
 	  $(if $(filter-out 1,$(BENCH_REPETITIONS)),--benchmark_repetitions=$(BENCH_REPETITIONS) \
-	    --benchmark_display_aggregates_only=true) \
+	    --benchmark_display_aggregates_only=true --benchmark_enable_random_interleaving=true) \
 	  $(if $(FILTER),--benchmark_filter='$(FILTER)') \
 	  --ik_console_log=$(BENCH_DIR)/console.txt $(BENCH_ARGS)
 	python3 bench/summarize.py $(BENCH_DIR)/results.json --csv $(BENCH_DIR)/summary.csv

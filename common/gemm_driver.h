@@ -112,9 +112,21 @@ inline std::size_t packed_b_elems(const Blocking& blk, index_t K, index_t N) {
 // Fewer threads for small problems: a parallel region costs a few microseconds, the whole run
 // time of a 64^3 GEMM, so each thread gets at least min_ops operations (2MNK counted): 4 M is
 // about 40 us at 100 GFLOP/s (float families); gemm_s8 asks for 16 M (~40 us at 400 GOP/s).
-inline int threads_for(int max_threads, index_t M, index_t N, index_t K, double min_ops = 4e6) {
+// Skinny M (GEMV, decode) is bound by the bytes of the weight, not by operations: a BERT-base
+// 768 x 3072 bf16 GEMV is 4.7 MOP but 4.7 MB, ~300 us of streaming on one core. So a thread is
+// also worth its start once it streams kMinWeightBytesPerThread of B (one core streams 15-20
+// GB/s here: >= 13 us). Measured before this rule, 2 threads: every family ran BERT's M = 1
+// layers on one thread, at 0.53-0.76x oneDNN's 2-thread speed.
+inline constexpr double kMinWeightBytesPerThread = 256.0 * 1024;
+inline int threads_for(int max_threads, index_t M, index_t N, index_t K, double min_ops = 4e6,
+                       double weight_bytes = 0) {
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  return std::max(1, static_cast<int>(std::min<double>(max_threads, std::max(1.0, flops / min_ops))));
+  const double want = std::max(flops / min_ops, weight_bytes / kMinWeightBytesPerThread);
+  return std::max(1, static_cast<int>(std::min<double>(max_threads, std::max(1.0, want))));
+}
+// Bytes of a K x N weight of elem_bytes elements (the second criterion of threads_for).
+inline double weight_bytes(index_t K, index_t N, double elem_bytes) {
+  return static_cast<double>(K) * static_cast<double>(N) * elem_bytes;
 }
 
 // The factorization Tm x Tn = nthreads whose largest rectangle of micro-tiles is smallest; ties
@@ -308,7 +320,7 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
                 PackA&& pack_a_block, const void* bpacked, std::size_t b_elem_bytes, float beta, float* C,
                 index_t ldc, int max_threads, const StagedB* staged = nullptr) {
   const index_t n_padded = round_up(N, blk.nr);
-  const int nthreads = threads_for(max_threads, M, N, K);
+  const int nthreads = threads_for(max_threads, M, N, K, 4e6, weight_bytes(K, N, static_cast<double>(b_elem_bytes)));
   const auto* bbase = static_cast<const unsigned char*>(bpacked);
   if (blk.a_resident) {
     // for pc: for ic (rows of this thread): pack A block (MC x KC, L2), then for every B

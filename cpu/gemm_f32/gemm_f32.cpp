@@ -228,7 +228,7 @@ void sgemm_row_major(bool transa, bool transb, index_t M, index_t N, index_t K, 
     scale_c(M, N, beta, C, ldc);
     return;
   }
-  const int nthreads = threads_for(max_threads, M, N, K);
+  const int nthreads = threads_for(max_threads, M, N, K, 4e6, gemm_driver::weight_bytes(K, N, sizeof(float)));
   if (transb && !transa && kern.small_m_bt && M <= kern.small_m_max) {
     // Small M against an N x K weight: dot products straight from the weight rows, N split
     // between the threads (see SgemmSmallMBt).
@@ -366,7 +366,7 @@ void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, 
 
   const Operand opA{A, lda, false};
   const index_t n_padded = round_up(N, kern.nr);
-  const int nthreads = threads_for(max_threads, M, N, K);
+  const int nthreads = threads_for(max_threads, M, N, K, 4e6, gemm_driver::weight_bytes(K, N, sizeof(float)));
   const Grid grid = grid_for(kern, M, N, nthreads);
 #pragma omp parallel num_threads(nthreads)
   {

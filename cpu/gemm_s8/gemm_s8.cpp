@@ -228,7 +228,8 @@ void run_thread(const RunArgs& r, int tid, int nthreads) {
 // the AMX tiles (~30 us at 2 TOP/s; measured at 256^3: 1 thread 1944 GOP/s, 2 threads 1346).
 // M = 1 runs the memory-bound VPDPBUSD loop even in the AMX variant: the VNNI threshold.
 int threads_for(const S8Kernel& kern, int max_threads, index_t M, index_t N, index_t K) {
-  return gemm_driver::threads_for(max_threads, M, N, K, kern.block && M > 1 ? 64e6 : 16e6);
+  return gemm_driver::threads_for(max_threads, M, N, K, kern.block && M > 1 ? 64e6 : 16e6,
+                                  gemm_driver::weight_bytes(K, N, 1));
 }
 
 // Checks shared by the three run calls; returns the thread count.
