@@ -6,6 +6,7 @@
 
 #include "common/cpu_features.h"
 #include "common/error.h"
+#include "common/gemm_driver.h"
 #include "cpu/gemm_f32/gemm_f32.h"
 #include "tests/test_util.h"
 
@@ -58,4 +59,19 @@ TEST_CASE("cpu features: consistent with the OS state") {
   if (!f.os_avx) CHECK_FALSE((f.avx2 || f.fma || f.f16c));
   if (f.has_avx512_path()) CHECK(f.has_avx2_path());
   CHECK(isa_supported(Isa::scalar));
+}
+
+TEST_CASE("gemm_driver: thread count from operations, and from weight bytes for skinny M") {
+  using ik::gemm_driver::threads_for;
+  using ik::gemm_driver::weight_bytes;
+  // Small square GEMMs stay on one thread; big ones use every thread allowed.
+  CHECK(threads_for(8, 64, 64, 64) == 1);
+  CHECK(threads_for(8, 1024, 1024, 1024) == 8);
+  // BERT-base 768 x 3072 GEMV: 4.7 MOP, one thread by operations, but 4.7 MB of bf16 weight.
+  CHECK(threads_for(2, 1, 768, 3072) == 1);
+  CHECK(threads_for(2, 1, 768, 3072, 4e6, weight_bytes(3072, 768, 2)) == 2);
+  // A 256 KiB weight per thread at least: 64 x 4096 bytes is 1 thread, 4x that is 4.
+  CHECK(threads_for(16, 1, 4096, 64, 4e6, weight_bytes(64, 4096, 1)) == 1);
+  CHECK(threads_for(16, 1, 4096, 256, 4e6, weight_bytes(256, 4096, 1)) == 4);
+  CHECK(threads_for(3, 1, 4096, 4096, 4e6, weight_bytes(4096, 4096, 4)) == 3);
 }
