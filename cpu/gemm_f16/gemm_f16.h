@@ -14,7 +14,10 @@
 // Technique: the fp32 GEMM's BLIS loop nest (common/gemm_driver.h); the B micro-panels stay
 // fp16 in memory and in cache, the microkernel widens each B row with F16C VCVTPH2PS (ymm) or
 // its AVX-512F zmm form (Intel SDM Vol. 2, "VCVTPH2PS") right before the FMAs. A is packed as
-// fp32 (fp16 A widened while packing).
+// fp32 (fp16 A widened while packing). Exception: the AVX2 kernel, from M = 24 on, widens each
+// thread's share of a B block once into an L2-resident fp32 copy (gemm_driver::StagedB) and
+// runs the same microkernel on fp32 B, because there VCVTPH2PS shares ports 0 and 1 with the
+// FMAs; the result is bit for bit the same.
 //
 // Packed layouts (k runs down; zero padded past the edges):
 //   A micro-panel, fp32, m <= MR rows          B micro-panel, fp16 bits, NR columns
