@@ -129,23 +129,30 @@ inline double weight_bytes(index_t K, index_t N, double elem_bytes) {
   return static_cast<double>(K) * static_cast<double>(N) * elem_bytes;
 }
 
-// The factorization Tm x Tn = nthreads whose largest rectangle of micro-tiles is smallest; ties
-// go to more row splits (B shared, A not packed twice). Skinny M (GEMV) therefore splits N.
+// The factorization Tm x Tn = nthreads whose largest rectangle of micro-tiles is smallest, where
+// any rectangle within 1/32 of the smallest counts as a tie, and ties go to more row splits: each
+// thread packs A for its own rows, so a column split packs every row of A once per thread, while
+// B is packed once and shared. Skinny M (GEMV) still splits N.
+// Measured here, fp32 14x32 AVX-512, 2 threads: 2048^3 (147 row tiles x 32 panels per NC block,
+// a 0.7% larger rectangle for the row split) 350 -> 368 GFLOP/s, 4096^3 358 -> 376 (three
+// alternating runs each; was the column split).
 struct Grid {
   int tm = 1, tn = 1;
 };
+inline index_t grid_cost(index_t row_tiles, index_t col_tiles, int tm, int tn) {
+  return ((row_tiles + tm - 1) / tm) * ((col_tiles + tn - 1) / tn);
+}
 inline Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads) {
-  Grid best;
   index_t best_cost = -1;
-  for (int tm = 1; tm <= nthreads; ++tm) {
-    if (nthreads % tm) continue;
-    const int tn = nthreads / tm;
-    const index_t cost = ((row_tiles + tm - 1) / tm) * ((col_tiles + tn - 1) / tn);
-    if (best_cost < 0 || cost <= best_cost) {
-      best_cost = cost;
-      best = {tm, tn};
+  for (int tm = 1; tm <= nthreads; ++tm)
+    if (nthreads % tm == 0) {
+      const index_t cost = grid_cost(row_tiles, col_tiles, tm, nthreads / tm);
+      if (best_cost < 0 || cost < best_cost) best_cost = cost;
     }
-  }
+  Grid best;
+  for (int tm = 1; tm <= nthreads; ++tm)
+    if (nthreads % tm == 0 && grid_cost(row_tiles, col_tiles, tm, nthreads / tm) * 32 <= best_cost * 33)
+      best = {tm, nthreads / tm};
   return best;
 }
 

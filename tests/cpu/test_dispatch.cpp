@@ -3,6 +3,7 @@
 // value of IK_ISA (scalar, avx2, avx512); run without IK_ISA it checks the default choice.
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "common/cpu_features.h"
 #include "common/error.h"
@@ -74,4 +75,25 @@ TEST_CASE("gemm_driver: thread count from operations, and from weight bytes for 
   CHECK(threads_for(16, 1, 4096, 64, 4e6, weight_bytes(64, 4096, 1)) == 1);
   CHECK(threads_for(16, 1, 4096, 256, 4e6, weight_bytes(256, 4096, 1)) == 4);
   CHECK(threads_for(3, 1, 4096, 4096, 4e6, weight_bytes(4096, 4096, 4)) == 3);
+}
+
+TEST_CASE("gemm_driver: thread grid splits rows unless that costs more than 1/32 extra work") {
+  using ik::gemm_driver::thread_grid;
+  auto grid = [](ik::index_t row_tiles, ik::index_t col_tiles, int threads) {
+    const ik::gemm_driver::Grid g = thread_grid(row_tiles, col_tiles, threads);
+    CHECK(g.tm * g.tn == threads);
+    return std::pair<int, int>{g.tm, g.tn};
+  };
+  // 4096^3 fp32 (14 x 32 tiles, NC = 1024): 147 x 32 rows-split against 293 x 16: 0.3% more.
+  CHECK(grid(293, 32, 2) == std::pair<int, int>{2, 1});
+  CHECK(grid(147, 32, 2) == std::pair<int, int>{2, 1});
+  // 19 row tiles: 10 x 8 against 19 x 4 is 5% more work on one thread: split the columns.
+  CHECK(grid(19, 8, 2) == std::pair<int, int>{1, 2});
+  // GEMV (one row tile) splits N; one column panel splits M.
+  CHECK(grid(1, 128, 4) == std::pair<int, int>{1, 4});
+  CHECK(grid(128, 1, 4) == std::pair<int, int>{4, 1});
+  // 4 threads on 12 x 12: 3 x 4 = 4 x 3 = 2 x 6 = 36 tiles each, 1 x 4 / 4 x 1 are 36 too:
+  // the most row splits wins.
+  CHECK(grid(12, 12, 4) == std::pair<int, int>{4, 1});
+  CHECK(grid(1, 1, 1) == std::pair<int, int>{1, 1});
 }
