@@ -13,6 +13,15 @@
 // row. 10 loads per 8 FMAs: the two load ports, not the FMA ports, bound this kernel at ~80%
 // of the FMA peak, on half the multiply-adds of the dense product (ideal 2x; measured ~1.3x).
 // N tails: narrower panels use fewer zmm per row (NV = 1, 2, 4) and masked Y loads/stores.
+// Where the ceiling is (4096 x 4096, N = 128, 1 thread, standalone copies of this loop; dense
+// fp32 pre-packed GEMM 24.6 ms in the same session): this kernel 18.5 ms (1.33x); the same loop
+// with every group reading one fixed 8 KiB of X, i.e. X always in L1 (wrong results, an upper
+// bound), 17.5-18.4 ms (<= 1.4x). Tiles 5x64, 8x48, 12x32 and 10x32 were within 5% of 6x64;
+// K blocking so that X stays in L1 (KC 64-512, W repacked into [K block][row] or
+// [row block][K block][row] order) ran 8-30% slower: each tile then pays its Y round trip
+// and setup every KC / 4 groups. A vpermt2ps selection of X (as the GEMV does) moves the cost
+// to port 5, which the FMAs share: a microbenchmark mixing both paths gave no more multiply-adds
+// per cycle than this path alone. So 2:4 buys about 1.3-1.4x here, not the 2x of its FMA count.
 //
 // GEMV: the 8 groups of one metadata word cover 32 consecutive x; their 16 selected x values
 // are one vpermt2ps from two zmm of x with lane indices 4 * (t / 2) + pos(t) expanded from the
