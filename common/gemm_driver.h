@@ -133,9 +133,9 @@ inline double weight_bytes(index_t K, index_t N, double elem_bytes) {
 // any rectangle within 1/32 of the smallest counts as a tie, and ties go to more row splits: each
 // thread packs A for its own rows, so a column split packs every row of A once per thread, while
 // B is packed once and shared. Skinny M (GEMV) still splits N.
-// Measured here, fp32 14x32 AVX-512, 2 threads: 2048^3 (147 row tiles x 32 panels per NC block,
-// a 0.7% larger rectangle for the row split) 350 -> 368 GFLOP/s, 4096^3 358 -> 376 (three
-// alternating runs each; was the column split).
+// Measured here, fp32 14x32 AVX-512, 2 threads, old and new binaries alternating: 2048^3 (147
+// row tiles x 32 panels per NC block, a 0.7% larger rectangle for the row split) 350-358 ->
+// 386-389 GFLOP/s, 4096^3 363-378 -> 371-381 (both were the column split before).
 struct Grid {
   int tm = 1, tn = 1;
 };
