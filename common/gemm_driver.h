@@ -368,7 +368,11 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
   }
   // Staging is decided from M for all threads alike, so every thread walks the same NC blocks.
   const bool stage = staged != nullptr && M >= staged->min_m;
-  const index_t nc_step = stage ? staged->nc : blk.nc;
+  // One row tile (M <= MR: GEMV, small decode batches) reads every B panel exactly once, so an
+  // L2-sized B block buys nothing; one block of all N columns makes the walk over the packed B
+  // sequential: k block after k block, each contiguous ([k block][panel] layout), instead of
+  // NC-wide pieces scattered one k block apart.
+  const index_t nc_step = stage ? staged->nc : M <= blk.mr ? round_up(N, blk.nr) : blk.nc;
 #pragma omp parallel num_threads(nthreads)
   {
     const int tid = omp_get_thread_num(), nt = omp_get_num_threads();

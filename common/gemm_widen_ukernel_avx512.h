@@ -27,10 +27,13 @@ constexpr int kMR = 14, kNR = 32;
 // 4096 x 11008 (cold) 7.0 -> 6.7 ms (fewer k blocks, longer sequential runs of B).
 constexpr int kMC = 168, kKC = 512, kNC = 1024;
 constexpr int kPrefetchB = 16;  // k-steps ahead: 16 lines, ~1 KiB (as the fp32 kernel, in k)
-// Skinny tiles (M <= 2, GEMV) stream B from DRAM: a second prefetch, 8 KiB ahead into L2,
-// keeps more misses in flight than the hardware streamer alone. Measured on GEMV 11008 x 4096
-// fp16, 1 thread, interleaved runs: 8.3-8.7 ms -> 7.0-7.5 ms (4 KiB ahead: less; 16 KiB: less).
-constexpr int kPrefetchFar = 8192 / sizeof(std::uint16_t);  // elements of B
+// Skinny tiles (M <= 2, GEMV) stream B from DRAM: a second prefetch, 4 KiB ahead into L2,
+// keeps more misses in flight than the hardware streamer alone (which stops at every 4 KiB
+// boundary). Measured here on GEMV 11008 x 4096 fp16, 1 thread: none -> 8 KiB ahead 8.3-8.7 ->
+// 7.0-7.5 ms on 4 KiB pages; on huge pages (common/aligned_buffer.h), Llama ffn_up 1 / 2
+// threads, 8 KiB -> 4 KiB: 5.9-6.1 -> 5.6-5.9 ms / 3.05-3.09 -> 2.76-2.93 ms (2, 3, 6, 16 KiB:
+// slower than 4).
+constexpr int kPrefetchFar = 4096 / sizeof(std::uint16_t);  // elements of B
 
 // The parts of a 14x32 microkernel that do not depend on how B is stored, shared with the
 // VDPBF16PS kernel (cpu/gemm_bf16/bf16gemm_ukernel_avx512bf16.cpp): U sets of M x 2 zmm

@@ -19,6 +19,7 @@
 #ifdef IK_HAVE_DNNL
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -82,20 +83,25 @@ double rel_err_vs_fp32(const GemmShape& s, const GemmOperands& ops) {
 }
 
 void bm_gemm(benchmark::State& st, const GemmShape& s, int threads) {
-  static PreparedCache<std::vector<std::vector<std::uint16_t>>> cache;
+  // Weight copies huge-page advised like ours (ik::AlignedBuffer, see onednn_common.h).
+  static PreparedCache<std::vector<ik::AlignedBuffer<std::uint16_t>>> cache;
   omp_set_num_threads(threads);
   const std::size_t elems = std::size_t(s.K) * std::size_t(s.N);
   const int copies = weight_copies(s, elems * sizeof(std::uint16_t));
   st.SetLabel(gemm_label(s, "lib=onednn"));
   GemmOperands ops{};
-  std::vector<std::vector<std::uint16_t>>* w = nullptr;
+  std::vector<ik::AlignedBuffer<std::uint16_t>>* w = nullptr;
   const std::vector<std::uint16_t>* a = nullptr;
   if (!guarded(st, [&] {
         ops = gemm_operands(s, 1);
         a = &a_bf16(s, ops);
         w = &cache.get(s.layer + (s.weight_nk ? "/nk" : "/kn"), copies, [&](int n) {
-          std::vector<std::vector<std::uint16_t>> v;
-          for (int i = 0; i < n; ++i) v.push_back(to_bf16(ops.b(0), elems));
+          const std::vector<std::uint16_t> w0 = to_bf16(ops.b(0), elems);
+          std::vector<ik::AlignedBuffer<std::uint16_t>> v;
+          for (int i = 0; i < n; ++i) {
+            v.emplace_back(elems);
+            std::copy(w0.begin(), w0.end(), v.back().data());
+          }
           return v;
         });
       }))
@@ -114,7 +120,7 @@ void bm_gemm(benchmark::State& st, const GemmShape& s, int threads) {
 }
 
 void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
-  static PreparedCache<std::vector<memory>> cache;
+  static PreparedCache<onednn::WeightCopies> cache;
   omp_set_num_threads(threads);
   const std::size_t elems = std::size_t(s.K) * std::size_t(s.N);
   const int copies = weight_copies(s, elems * sizeof(std::uint16_t));
@@ -136,14 +142,14 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     const memory::desc packed_md = pd.weights_desc();
     st.SetLabel(gemm_label(s, ("lib=onednn impl=" + std::string(pd.impl_info_str())).c_str()));
     // The packed layout may depend on M: key on its size too (M = 1, 8, 32 usually share).
-    std::vector<memory>& w = cache.get(s.layer + "/" + std::to_string(packed_md.get_size()), copies, [&](int n) {
+    onednn::WeightCopies& w = cache.get(s.layer + "/" + std::to_string(packed_md.get_size()), copies, [&](int n) {
       return onednn::reordered_copies(raw_w, packed_md, n, stream,
                                       [&](int) { return const_cast<float*>(ops.b(0)); });
     });
     memory src(src_md, eng, const_cast<std::uint16_t*>(a->data()));
     memory dst(dst_md, eng, ops.C);
     prim = dnnl::matmul(pd);
-    for (const memory& wm : w) args.push_back({{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst}});
+    for (const memory& wm : w.copies) args.push_back({{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst}});
   });
   if (!ok) return;
   run_gemm_loop(st, copies, [&](int i) {

@@ -5,6 +5,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
+#include "common/aligned_buffer.h"
+
 namespace ikb::onednn {
 
 inline dnnl::engine& cpu_engine() {
@@ -12,16 +14,24 @@ inline dnnl::engine& cpu_engine() {
   return e;
 }
 
-// n copies of a weight in packed_md's layout; copy i is reordered from raw_md at raw(i).
+// n copies of a weight in packed_md's layout; copy i is reordered from raw_md at raw(i). The
+// copies live in ik::AlignedBuffer storage, huge-page advised like our own packed weights
+// (common/aligned_buffer.h), so a GEMV pays the same TLB cost on both sides; memory that
+// oneDNN allocates itself would sit on 4 KiB pages.
+struct WeightCopies {
+  std::vector<ik::AlignedBuffer<unsigned char>> storage;
+  std::vector<dnnl::memory> copies;  // copies[i] wraps storage[i]
+};
 template <class RawPtr>
-std::vector<dnnl::memory> reordered_copies(const dnnl::memory::desc& raw_md, const dnnl::memory::desc& packed_md,
-                                           int n, dnnl::stream& stream, RawPtr raw) {
-  std::vector<dnnl::memory> out;
+WeightCopies reordered_copies(const dnnl::memory::desc& raw_md, const dnnl::memory::desc& packed_md, int n,
+                              dnnl::stream& stream, RawPtr raw) {
+  WeightCopies out;
   for (int i = 0; i < n; ++i) {
     dnnl::memory src(raw_md, cpu_engine(), raw(i));
-    dnnl::memory packed(packed_md, cpu_engine());
+    out.storage.emplace_back(packed_md.get_size());
+    dnnl::memory packed(packed_md, cpu_engine(), out.storage.back().data());
     dnnl::reorder(src, packed).execute(stream, src, packed);
-    out.push_back(packed);
+    out.copies.push_back(packed);
   }
   stream.wait();
   return out;

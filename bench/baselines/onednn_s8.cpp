@@ -17,6 +17,7 @@
 #ifdef IK_HAVE_DNNL
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -53,7 +54,7 @@ std::string onednn_isa() {
 struct S8Operands {
   std::vector<std::uint8_t> a;
   ik::cpu::QuantParams aq;
-  std::vector<std::vector<std::int8_t>> w;
+  std::vector<ik::AlignedBuffer<std::int8_t>> w;  // huge-page advised like ours (onednn_common.h)
 };
 S8Operands& s8_operands(const GemmShape& s, int copies) {
   static S8Operands o;
@@ -72,7 +73,10 @@ S8Operands& s8_operands(const GemmShape& s, int copies) {
     std::vector<std::int8_t> q(std::size_t(rows) * std::size_t(cols));
     std::vector<float> sc(std::size_t(s.N));
     ik::cpu::quantize_weights_s8(ops.b(0), rows, cols, ops.ldb, s.weight_nk ? 0 : 1, true, q.data(), sc.data());
-    for (int i = 0; i < copies; ++i) o.w.push_back(q);
+    for (int i = 0; i < copies; ++i) {
+      o.w.emplace_back(q.size());
+      std::copy(q.begin(), q.end(), o.w.back().data());
+    }
     wkey = wk;
   }
   return o;
@@ -103,7 +107,7 @@ void bm_gemm(benchmark::State& st, const GemmShape& s, int threads) {
 }
 
 void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
-  static PreparedCache<std::vector<memory>> cache;
+  static PreparedCache<onednn::WeightCopies> cache;
   omp_set_num_threads(threads);
   const int copies = weight_copies(s, std::size_t(s.K) * std::size_t(s.N));
   st.SetLabel(label(s));
@@ -126,7 +130,7 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, any_w, dst_md), attr, eng);
     const memory::desc packed_md = pd.weights_desc();
-    std::vector<memory>& w = cache.get(s.layer + "/" + std::to_string(s.M), copies, [&](int n) {
+    onednn::WeightCopies& w = cache.get(s.layer + "/" + std::to_string(s.M), copies, [&](int n) {
       return onednn::reordered_copies(raw_w, packed_md, n, stream,
                                       [&](int i) { return o->w[std::size_t(i) % o->w.size()].data(); });
     });
@@ -134,7 +138,7 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     memory dst(dst_md, eng, c.data());
     memory zpm({{1}, dt::s32, tag::x}, eng, &zp);
     prim = dnnl::matmul(pd);
-    for (const memory& wm : w)
+    for (const memory& wm : w.copies)
       args.push_back({{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst},
                       {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zpm}});
   });

@@ -61,12 +61,9 @@ void bm_sgemm(benchmark::State& st, const GemmShape& s, int threads) {
   set_gemm_rate(st, s);
 }
 
-struct PackedWeights {
-  std::vector<memory> copies;  // each in the primitive's weights layout
-};
 
 void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
-  static PreparedCache<PackedWeights> cache;
+  static PreparedCache<onednn::WeightCopies> cache;
   omp_set_num_threads(threads);
   const int copies = weight_copies(s, std::size_t(s.K) * s.N * sizeof(float));
   GemmOperands ops{};
@@ -87,9 +84,9 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     const std::string fmt = describe(packed_md);
     st.SetLabel(gemm_label(s, ("lib=onednn wfmt=" + fmt).c_str()));
     // The layout may depend on M and threads, so the key carries it: M = 1, 8, 32 usually share.
-    PackedWeights& w = cache.get(s.layer + "/" + fmt, copies, [&](int n) {
-      return PackedWeights{onednn::reordered_copies(raw_w, packed_md, n, stream,
-                                                    [&](int i) { return const_cast<float*>(ops.b(i)); })};
+    onednn::WeightCopies& w = cache.get(s.layer + "/" + fmt, copies, [&](int n) {
+      return onednn::reordered_copies(raw_w, packed_md, n, stream,
+                                      [&](int i) { return const_cast<float*>(ops.b(i)); });
     });
     memory src(src_md, eng, const_cast<float*>(ops.A));
     memory dst(dst_md, eng, ops.C);

@@ -43,11 +43,12 @@ constexpr int kMC = 168, kKC = 256, kNC = 1024;
 // GFLOP/s for the kernel alone; distance 8 was too short, 32 no better.
 constexpr int kPrefetchB = 16;
 // M = 1 (GEMV on pre-packed weights) streams B from DRAM as one sequential run; the L2 streamer
-// restarts at every 4 KiB page, so a second prefetch runs 8 KiB ahead into L2 (as the fp16 /
-// bf16 kernels do). Measured here, pre-packed Llama GEMVs, 1 thread, two alternating runs:
-// q_proj 4373-4530 -> 4212-4239 us, ffn_up 11741-11995 -> 11189-11470 us (4 KiB ahead:
-// less; 16 KiB: less); 2 threads within 1%.
-constexpr int kPrefetchFarM1 = 8192 / sizeof(float);  // elements of B
+// restarts at every 4 KiB page, so a second prefetch runs 4 KiB ahead into L2 (as the fp16 /
+// bf16 kernels do). Measured here, pre-packed Llama GEMVs, 1 thread: none -> 8 KiB ahead on
+// 4 KiB pages, q_proj 4373-4530 -> 4212-4239 us; on huge pages (common/aligned_buffer.h),
+// 8 KiB -> 4 KiB, q_proj 4262-4372 -> 4094-4169 us, ffn_up 11448-11542 -> 10975-11191 us
+// (2 threads: 2229-2272 -> 2139-2166 us; 2 and 16 KiB slower than both).
+constexpr int kPrefetchFarM1 = 4096 / sizeof(float);  // elements of B
 
 template <int M>
 void ukernel_avx512(index_t k, const float* a, const float* b, float* c, index_t ldc, int n,
