@@ -26,9 +26,13 @@ BENCH_OBJS     := $(patsubst %.cpp,$(BENCH_DIR)/obj/%.o,$(BENCH_SRCS))
 BENCH_MIN_TIME ?= 0.1
 # Three repetitions, reported as their median: other tenants of a shared machine make single
 # runs noisy. Each repetition multiplies the runtime (see the estimate above). The repetitions
-# of all benchmarks run in one random order (Google Benchmark's random interleaving), so the
-# two sides of a ratio (fp16 vs fp32 at one shape: families that would otherwise run minutes
-# apart) sample the same stretch of this VM's 10-30% speed drift.
+# of one benchmark run back to back, and every contender of one weight (all families, variants,
+# M and thread counts of a layer or square size) runs in one stretch (bench_common.cpp), so
+# the two sides of a ratio are timed minutes apart at most. Google Benchmark's random
+# interleaving was tried (2026-11-26): it rebuilt each cold row's ~600 MiB of weight copies for
+# every repetition (46 min instead of ~16 for the suite), and much of the spread it was meant
+# to average out came from which 4 KiB pages a weight copy landed on (up to 1.7x between two
+# copies of one weight), which huge pages removed (common/aligned_buffer.h).
 BENCH_REPETITIONS ?= 3
 BENCH_ARGS     ?=
 
@@ -69,7 +73,7 @@ bench-run:
 	$(BENCH_BIN) --benchmark_out=$(BENCH_DIR)/results.json --benchmark_out_format=json \
 	  --benchmark_min_time=$(BENCH_MIN_TIME) \
 	  $(if $(filter-out 1,$(BENCH_REPETITIONS)),--benchmark_repetitions=$(BENCH_REPETITIONS) \
-	    --benchmark_display_aggregates_only=true --benchmark_enable_random_interleaving=true) \
+	    --benchmark_display_aggregates_only=true) \
 	  $(if $(FILTER),--benchmark_filter='$(FILTER)') \
 	  --ik_console_log=$(BENCH_DIR)/console.txt $(BENCH_ARGS)
 	python3 bench/summarize.py $(BENCH_DIR)/results.json --csv $(BENCH_DIR)/summary.csv
