@@ -85,21 +85,22 @@ struct Blocking {
   bool a_resident = false;
 };
 
-// Optional B staging for families whose packed B is narrower than fp32 (fp16): from M >= min_m
-// on, each thread widens its share of every kc x nc block of B once into an fp32 copy that sits
+// Optional B staging for families whose packed B is narrower than fp32 (fp16): from min_m rows
+// per thread on, each thread widens its share of every kc x nc block of B once into an fp32 copy that sits
 // in L2 and runs uk (microkernels reading fp32 B in the same packed layout) over it, instead of
 // widening every B row in registers once per MR rows of A. The register path spends its
 // conversions on the FMA ports (AVX2 VCVTPH2PS ymm: 2 per 12 FMAs, on ports 0 and 1); staging
 // converts each B value once per thread and k block, so it pays once a thread has several row
 // tiles, while skinny M (GEMV, decode), bound by the bytes of B, keeps the register path. The
-// price is twice the L2 -> L1 bytes of B, which is why the AVX-512 fp16 kernel (2 conversions
-// per 28 FMAs) does not stage. The widening is exact and uk does the same FMAs in the same
-// order: the two paths give the same bits. nc must be a multiple of nr.
+// price is twice the L2 -> L1 bytes of B and a widening pass per block, which is why the
+// AVX-512 fp16 kernel (2 conversions per 28 FMAs) stages only from 392 rows per thread. The
+// widening is exact and uk does the same FMAs in the same order: the two paths give the same
+// bits. nc must be a multiple of nr.
 struct StagedB {
   const Microkernel* uk;                                       // uk[m - 1], fp32 B
   void (*widen)(const void* src, float* dst, std::size_t n);   // n packed B elements -> fp32
   int nc;                                                      // NC of the staged loop
-  index_t min_m;                                               // stage from this M on
+  index_t min_m;                                               // stage from M >= min_m x threads
 };
 
 inline index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
@@ -367,7 +368,9 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
     return;
   }
   // Staging is decided from M for all threads alike, so every thread walks the same NC blocks.
-  const bool stage = staged != nullptr && M >= staged->min_m;
+  // Each thread widens its whole share of a B block, which pays only over enough rows: min_m
+  // counts rows per thread (a 2-thread row split widens every block twice).
+  const bool stage = staged != nullptr && M >= staged->min_m * nthreads;
   // One row tile (M <= MR: GEMV, small decode batches) reads every B panel exactly once, so an
   // L2-sized B block buys nothing; one block of all N columns makes the walk over the packed B
   // sequential: k block after k block, each contiguous ([k block][panel] layout), instead of

@@ -24,7 +24,9 @@ constexpr int kMR = 14, kNR = 32;
 // A micro-panel 14 x 512 x 4 B = 28 KiB in the 48 KiB L1; B block 512 x 1024 x 2 B = 1 MiB in
 // L2 (the fp32 kernel's 1 MiB, at twice the depth: fp16 halves the bytes). Measured here,
 // 1 thread, KC 256 -> 512: 155 -> 162 GFLOP/s at 1024^3, 138 -> 150 at 2048^3, and GEMV
-// 4096 x 11008 (cold) 7.0 -> 6.7 ms (fewer k blocks, longer sequential runs of B).
+// 4096 x 11008 (cold) 7.0 -> 6.7 ms (fewer k blocks, longer sequential runs of B). That was
+// the register path alone; the fp16 kernel now stages B in fp32 for large M and uses KC 256
+// (see cpu/gemm_f16/hgemm_ukernel_avx512.cpp), the bf16 widening kernel keeps 512.
 constexpr int kMC = 168, kKC = 512, kNC = 1024;
 constexpr int kPrefetchB = 16;  // k-steps ahead: 16 lines, ~1 KiB (as the fp32 kernel, in k)
 // Skinny tiles (M <= 2, GEMV) stream B from DRAM: a second prefetch, 4 KiB ahead into L2,
@@ -34,6 +36,9 @@ constexpr int kPrefetchB = 16;  // k-steps ahead: 16 lines, ~1 KiB (as the fp32 
 // threads, 8 KiB -> 4 KiB: 5.9-6.1 -> 5.6-5.9 ms / 3.05-3.09 -> 2.76-2.93 ms (2, 3, 6, 16 KiB:
 // slower than 4).
 constexpr int kPrefetchFar = 4096 / sizeof(std::uint16_t);  // elements of B
+
+// B staged in fp32 (gemm_driver::StagedB): ukernel<float, load_f32, M> reads the widened copy.
+inline __m512 load_f32(const float* p) { return _mm512_load_ps(p); }
 
 // The parts of a 14x32 microkernel that do not depend on how B is stored, shared with the
 // VDPBF16PS kernel (cpu/gemm_bf16/bf16gemm_ukernel_avx512bf16.cpp): U sets of M x 2 zmm
@@ -85,10 +90,10 @@ template <int M, int U>
   }
 }
 
-template <__m512 (*LoadB)(const std::uint16_t*), int M>
+template <typename TB, __m512 (*LoadB)(const TB*), int M>
 void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, int n, float alpha, float beta) {
   const float* a = static_cast<const float*>(av);
-  const std::uint16_t* b = static_cast<const std::uint16_t*>(bv);
+  const TB* b = static_cast<const TB*>(bv);
   // U accumulator sets over interleaved k (see the header): only for the skinny tiles.
   constexpr int U = M == 1 ? 4 : M == 2 ? 2 : 1;
   __m512 acc0[U][M], acc1[U][M];

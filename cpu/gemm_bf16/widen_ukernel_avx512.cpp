@@ -35,7 +35,7 @@ inline __m512 load_bf16(const std::uint16_t* p) {
 }
 
 template <int M>
-constexpr auto kUkernel = &ik::widen_avx512::ukernel<load_bf16, M>;
+constexpr auto kUkernel = &ik::widen_avx512::ukernel<std::uint16_t, load_bf16, M>;
 
 }  // namespace
 

@@ -5,7 +5,7 @@
 //
 // Technique: the sgemm_6x16_avx2 tile (12 ymm accumulators, 2 for B, 1 for the A broadcast)
 // with each B row loaded as 2 x 8 halves and widened by F16C VCVTPH2PS ymm, xmm (Intel SDM
-// Vol. 2, "VCVTPH2PS"; exact). 2 conversions per 12 FMAs, so from M = 24 on the driver stages
+// Vol. 2, "VCVTPH2PS"; exact). 2 conversions per 12 FMAs, so from 24 rows per thread on the driver stages
 // B blocks in fp32 instead and runs the ukernel<float, load_f32> instantiation (same bits; see
 // gemm_driver::StagedB and the factory below). M = 1, 2 split k over 4 / 2
 // accumulator sets (as in the AVX-512 kernel) so GEMV runs at load speed, not FMA latency.
@@ -45,7 +45,7 @@ void widen_staged_b(const void* src, float* dst, std::size_t n) {
 HgemmKernel make_hgemm_kernel_avx2() {
   return HgemmKernel{"hgemm_6x16_avx2", Isa::avx2, {kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072, 1},
                      {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>},
-                     // B staged in fp32 from 4 row tiles on (256 x 1024 x 4 B = 1 MiB of L2):
+                     // B staged in fp32 from 4 row tiles per thread on (256 x 1024 x 4 B = 1 MiB of L2):
                      // the 2 VCVTPH2PS ymm per 12 FMAs share ports 0 and 1 with the FMAs. Measured
                      // here, 1 thread, interleaved runs: 1024^3 97-99 -> 114-116 GFLOP/s, Llama
                      // q_proj M = 128 94-95 -> 103 (fp32 AVX2 GEMM: 110-112 and 75).
