@@ -1,10 +1,13 @@
 // Dispatch: IK_ISA forces a path and the forced path is the one that runs; CPU feature
 // detection is consistent with what the OS enables. `make test` runs the "IK_ISA" case once per
 // value of IK_ISA (scalar, avx2, avx512); run without IK_ISA it checks the default choice.
+// Also the shared plumbing these paths rely on: gemm_driver thread rules, AlignedBuffer alignment.
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <utility>
 
+#include "common/aligned_buffer.h"
 #include "common/cpu_features.h"
 #include "common/error.h"
 #include "common/gemm_driver.h"
@@ -96,4 +99,25 @@ TEST_CASE("gemm_driver: thread grid splits rows unless that costs more than 1/32
   // splits wins.
   CHECK(grid(12, 12, 4) == std::pair<int, int>{4, 1});
   CHECK(grid(1, 1, 1) == std::pair<int, int>{1, 1});
+}
+
+TEST_CASE("AlignedBuffer: huge-page alignment from 4 MiB on, cache-line alignment below") {
+  // Packed weights of a transformer layer are tens of MiB: 2 MiB aligned so the madvise'd range
+  // is whole huge pages (common/aligned_buffer.h). Every element stays writable and readable
+  // (ASan checks the bounds in the sanitizer build), including the last one of a size that is
+  // not a multiple of the alignment.
+  const std::size_t big = kHugePageMinBytes / sizeof(float) + 17, small = kHugePageMinBytes / sizeof(float) - 1;
+  AlignedBuffer<float> a(big), b(small);
+  CHECK(reinterpret_cast<std::uintptr_t>(a.data()) % kHugePage == 0);
+  CHECK(reinterpret_cast<std::uintptr_t>(b.data()) % kCacheLine == 0);
+  a[0] = 1.0f;
+  a[big - 1] = 2.0f;
+  b[small - 1] = 3.0f;
+  CHECK(a[0] + a[big - 1] + b[small - 1] == 6.0f);
+  AlignedBuffer<float> moved(std::move(a));
+  CHECK(a.data() == nullptr);
+  CHECK(moved[big - 1] == 2.0f);
+  moved.reset(3);  // back to a small, cache-line aligned allocation
+  CHECK(reinterpret_cast<std::uintptr_t>(moved.data()) % kCacheLine == 0);
+  CHECK(moved.size() == 3);
 }
