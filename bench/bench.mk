@@ -8,8 +8,8 @@
 #   make plots                  figures from results.json into plots/*.png
 #   make readme-results         README.md results table (between markers) from summary.csv
 #
-# Runtime of the full suite (every family, ~1400 benchmarks x 3 repetitions): 15 min 53 s on
-# this 2-core VM (Xeon, AVX-512, commit 870cbd1). The fp32 family alone is ~7 min: one 4096^3
+# Runtime of the full suite (every family, 1458 benchmarks x 3 repetitions): 16 min 10 s on
+# this 2-core VM (Xeon, AVX-512, AMX, commit 9941a98). The fp32 family alone is ~7 min: one 4096^3
 # call is 137 GFLOP (~1 s on one core; calls >= 10 GFLOP skip the warm-up call), and the
 # cold-cache weight copies (600 MiB) are built once per layer and contender (~0.3 s each).
 # Faster looks: BENCH_REPETITIONS=1 (~2.5x quicker), FILTER=..., BENCH_MIN_TIME=0.05.
