@@ -86,9 +86,9 @@ struct Blocking {
 };
 
 // Optional B staging for families whose packed B is narrower than fp32 (fp16): from min_m rows
-// per thread on, each thread widens its share of every kc x nc block of B once into an fp32 copy that sits
-// in L2 and runs uk (microkernels reading fp32 B in the same packed layout) over it, instead of
-// widening every B row in registers once per MR rows of A. The register path spends its
+// per thread on, each thread widens its share of every kc x nc block of B once into an fp32
+// copy that sits in L2 and runs uk (microkernels reading fp32 B in the same packed layout) over
+// it, instead of widening every B row in registers once per MR rows of A. The register path spends its
 // conversions on the FMA ports (AVX2 VCVTPH2PS ymm: 2 per 12 FMAs, on ports 0 and 1); staging
 // converts each B value once per thread and k block, so it pays once a thread has several row
 // tiles, while skinny M (GEMV, decode), bound by the bytes of B, keeps the register path. The

@@ -5,9 +5,9 @@
 //
 // Technique: the sgemm_6x16_avx2 tile (12 ymm accumulators, 2 for B, 1 for the A broadcast)
 // with each B row loaded as 2 x 8 halves and widened by F16C VCVTPH2PS ymm, xmm (Intel SDM
-// Vol. 2, "VCVTPH2PS"; exact). 2 conversions per 12 FMAs, so from 24 rows per thread on the driver stages
-// B blocks in fp32 instead and runs the ukernel<float, load_f32> instantiation (same bits; see
-// gemm_driver::StagedB and the factory below). M = 1, 2 split k over 4 / 2
+// Vol. 2, "VCVTPH2PS"; exact). 2 conversions per 12 FMAs, so from 24 rows per thread on the
+// driver stages B blocks in fp32 instead and runs the ukernel<float, load_f32> instantiation
+// (same bits; see gemm_driver::StagedB and the factory below). M = 1, 2 split k over 4 / 2
 // accumulator sets (as in the AVX-512 kernel) so GEMV runs at load speed, not FMA latency.
 // Edges: m < 6 has its own instantiation; n < 16 stores through VMASKMOVPS (masked-off lanes
 // are neither read nor written).
