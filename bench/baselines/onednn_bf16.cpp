@@ -19,7 +19,6 @@
 #ifdef IK_HAVE_DNNL
 #include <omp.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -96,13 +95,7 @@ void bm_gemm(benchmark::State& st, const GemmShape& s, int threads) {
         ops = gemm_operands(s, 1);
         a = &a_bf16(s, ops);
         w = &cache.get(s.layer + (s.weight_nk ? "/nk" : "/kn"), copies, [&](int n) {
-          const std::vector<std::uint16_t> w0 = to_bf16(ops.b(0), elems);
-          std::vector<ik::AlignedBuffer<std::uint16_t>> v;
-          for (int i = 0; i < n; ++i) {
-            v.emplace_back(elems);
-            std::copy(w0.begin(), w0.end(), v.back().data());
-          }
-          return v;
+          return onednn::aligned_copies(to_bf16(ops.b(0), elems), n);
         });
       }))
     return;

@@ -2,6 +2,7 @@
 // engine, and the reorder of weight copies into the layout a matmul primitive chose (done once,
 // outside the timing, as an inference engine on oneDNN does). Include only under IK_HAVE_DNNL.
 #pragma once
+#include <algorithm>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
@@ -12,6 +13,18 @@ namespace ikb::onednn {
 inline dnnl::engine& cpu_engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
   return e;
+}
+
+// n copies of src in AlignedBuffer storage (huge-page advised like our packed weights, see
+// below), for the baselines that read a plain weight array (gemm_bf16bf16f32, gemm_u8s8s32).
+template <typename T>
+std::vector<ik::AlignedBuffer<T>> aligned_copies(const std::vector<T>& src, int n) {
+  std::vector<ik::AlignedBuffer<T>> out;
+  for (int i = 0; i < n; ++i) {
+    out.emplace_back(src.size());
+    std::copy(src.begin(), src.end(), out.back().data());
+  }
+  return out;
 }
 
 // n copies of a weight in packed_md's layout; copy i is reordered from raw_md at raw(i). The

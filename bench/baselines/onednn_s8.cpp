@@ -17,7 +17,6 @@
 #ifdef IK_HAVE_DNNL
 #include <omp.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -73,10 +72,7 @@ S8Operands& s8_operands(const GemmShape& s, int copies) {
     std::vector<std::int8_t> q(std::size_t(rows) * std::size_t(cols));
     std::vector<float> sc(std::size_t(s.N));
     ik::cpu::quantize_weights_s8(ops.b(0), rows, cols, ops.ldb, s.weight_nk ? 0 : 1, true, q.data(), sc.data());
-    for (int i = 0; i < copies; ++i) {
-      o.w.emplace_back(q.size());
-      std::copy(q.begin(), q.end(), o.w.back().data());
-    }
+    o.w = onednn::aligned_copies(q, copies);
     wkey = wk;
   }
   return o;

@@ -35,14 +35,14 @@ namespace {
 
 using widen_avx512::reduce_store_c;
 using widen_avx512::zero_acc_prefetch_c;
+// Skinny tiles (M <= 2, GEMV) also prefetch B 4 KiB ahead into L2: the widening kernel's
+// distance (same 16-bit B stream, measured there).
+using widen_avx512::kPrefetchFar;
 
 constexpr int kMR = 14, kNR = 32;
 // A micro-panel 14 x 256 x 2 B = 7 KiB in L1; B block 256 x 1024 x 2 B = 512 KiB in L2.
 constexpr int kMC = 168, kKC = 256, kNC = 1024;
 constexpr int kPrefetchPairs = 8;  // 16 k-steps ahead, as the fp32 kernel (2 lines per pair)
-// Skinny tiles (M <= 2, GEMV) stream B from DRAM: a second prefetch 4 KiB ahead into L2, the
-// distance measured best for the widening kernel (common/gemm_widen_ukernel_avx512.h).
-constexpr int kPrefetchFar = 4096 / sizeof(std::uint16_t);  // elements of B
 
 inline __m512bh bcast_pair(const std::uint16_t* p) {
   std::int32_t v;
