@@ -364,9 +364,26 @@ void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, 
     return;
   }
 
-  const Operand opA{A, lda, false};
   const index_t n_padded = round_up(N, kern.nr);
   const int nthreads = threads_for(max_threads, M, N, K, 4e6, gemm_driver::weight_bytes(K, N, sizeof(float)));
+  if (M == 1 && kern.gemv_packed) {
+    // Scratch for the per-k-block sums (SgemmGemvPacked), reused across calls; the threads
+    // write disjoint column ranges of it.
+    thread_local AlignedBuffer<float> partial_buf;
+    partial_buf.ensure(static_cast<std::size_t>((K + kern.kc - 1) / kern.kc) * static_cast<std::size_t>(n_padded));
+    float* partial = partial_buf.data();  // (a thread_local named inside the region is each worker's own)
+    const index_t panels = n_padded / kern.nr;
+#pragma omp parallel num_threads(nthreads)
+    {
+      const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+      const index_t jp0 = panels * tid / nt, jp1 = panels * (tid + 1) / nt;
+      if (jp0 < jp1)
+        kern.gemv_packed(K, kern.kc, A, B.data_.data(), n_padded, jp0, jp1, N, alpha, beta, C, partial);
+    }
+    return;
+  }
+
+  const Operand opA{A, lda, false};
   const Grid grid = grid_for(kern, M, N, nthreads);
 #pragma omp parallel num_threads(nthreads)
   {

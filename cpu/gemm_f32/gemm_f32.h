@@ -76,6 +76,17 @@ using SgemmPackA = void (*)(const float* a, index_t lda, index_t kc, int m, floa
 using SgemmSmallMBt = void (*)(index_t M, index_t n0, index_t n1, index_t K, float alpha, const float* A,
                                index_t lda, const float* B, index_t ldb, float beta, float* C, index_t ldc);
 
+// The M = 1 product on a pre-packed weight (a GEMV, single-token decode): columns of the padded
+// panels [jp0, jp1) of C[1 x N] = alpha * x[1 x K] * B + beta * C, B packed by sgemm_pack_b for
+// this kernel ([k block][panel][p][NR], n_padded columns). partial is scratch of
+// ceil(K / kc) * n_padded floats, 64-byte aligned. Every column gets the FMAs, in the order,
+// and the alpha / beta epilogue of the microkernel path (ukernel[0] per k block), so the result
+// is bitwise that of sgemm; only where the k-block sums wait between blocks changes (see the
+// AVX-512 variant for why).
+using SgemmGemvPacked = void (*)(index_t K, index_t kc, const float* x, const float* bpacked, index_t n_padded,
+                                 index_t jp0, index_t jp1, index_t N, float alpha, float beta, float* c,
+                                 float* partial);
+
 struct SgemmKernel {
   const char* name;  // e.g. "sgemm_14x32_avx512"
   Isa isa;
@@ -87,6 +98,7 @@ struct SgemmKernel {
   SgemmPackA pack_a = nullptr;             // nullptr: the portable loop in gemm_f32.cpp
   SgemmSmallMBt small_m_bt = nullptr;      // nullptr: small M goes through the packed path
   int small_m_max = 0;
+  SgemmGemvPacked gemv_packed = nullptr;   // nullptr: M = 1 goes through the microkernels
 };
 
 // The registry: every variant compiled into the library, best last. Tests and benchmarks loop

@@ -261,6 +261,32 @@ TEST_CASE("sgemm: pre-packed weights, every variant, skinny and tile-edge shapes
   }
 }
 
+TEST_CASE("sgemm: pre-packed M = 1 (the GEMV path) is bitwise the microkernel path, any thread count") {
+  // Variants with gemv_packed fold per-k-block sums kept in scratch; the fold must reproduce the
+  // microkernel's epilogue exactly: beta = 0 into NaN-poisoned C, beta != 0 with alpha != 1,
+  // N around NR and its 16-wide halves, K with several k blocks and a tail.
+  for (const SgemmKernel& kern : sgemm_kernels()) {
+    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    CAPTURE(kern.name);
+    for (index_t N : {index_t(1), index_t(15), index_t(17), index_t(kern.nr), index_t(kern.nr + 1), index_t(300)})
+      for (index_t K : {index_t(1), index_t(kern.kc), index_t(3 * kern.kc + 7)})
+        for (float beta : {0.0f, 0.75f}) {
+          // B not transposed: sgemm then runs M = 1 through the packed microkernel path (with
+          // op(B) = B^T it takes the dot-product path, SgemmSmallMBt, a different summation).
+          Case c{Layout::row_major, Trans::no, Trans::no, 1, N, K, -1.5f, beta, 2};
+          c.threads = 1;
+          const auto unpacked = run_sgemm(c, kern, 55);
+          for (int t : {1, 2, 3}) {
+            c.threads = t;
+            const auto packed = run_packed(c, kern, 55);
+            CHECK_MESSAGE(std::memcmp(unpacked.data(), packed.data(), unpacked.size() * sizeof(float)) == 0,
+                          kern.name << " N=" << N << " K=" << K << " beta=" << beta << " threads " << t
+                                    << ": prepacked M = 1 differs from sgemm");
+          }
+        }
+  }
+}
+
 TEST_CASE("sgemm: BLAS corner semantics") {
   const SgemmKernel& kern = sgemm_selected_kernel();
   GemmOptions opt;
