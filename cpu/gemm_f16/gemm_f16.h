@@ -25,8 +25,9 @@
 //     k=1: a[0][1] a[1][1] .. a[m-1][1]          k=1: b[1][0] b[1][1] .. b[1][NR-1]
 //   A whole packed weight: [k block][panel][k][NR] (see common/gemm_driver.h).
 //
-// GEMV (M = 1) is the same call: it gets a microkernel instantiation of its own that splits
-// k over 4 accumulator sets, so the FMA latency chain never limits the weight stream.
+// GEMV (M = 1) is the same call: it gets a microkernel instantiation of its own whose FMA
+// latency chain never limits the weight stream (AVX2: k split over 4 accumulator sets;
+// AVX-512: one rolled loop, which streams faster there).
 //
 // Variants (registry): hgemm_4x8_scalar, hgemm_6x16_avx2 (F16C + FMA), hgemm_14x32_avx512.
 // Dispatch: ik::selected_isa() (IK_ISA=scalar|avx2|avx512 forces). Threads: OpenMP over

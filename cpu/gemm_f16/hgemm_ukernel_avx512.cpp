@@ -13,10 +13,10 @@
 // ukernel<float, load_f32, M>, the same FMAs in the same order, so both paths give the same bits.
 // An earlier try with 512 x 512 fp32 blocks (KC 512) gained nothing at 1024^3 and lost at
 // Llama q_proj M = 128 (142-149 vs 161 GFLOP/s, 1 thread; 252-263 vs 311, 2 threads).
-// M = 1, 2 (GEMV, decode): the k loop is split over 4 (M = 1) or 2 (M = 2) accumulator sets,
-// summed at the end, so 8 independent FMA chains keep the loop at load/convert speed instead
-// of the 4-cycle FMA latency (a single chain pair would cap one core near 40 GB/s of fp16
-// weights; DRAM supplies less, but an L3-resident weight would see the cap).
+// M = 2 (decode): the k loop is split over 2 accumulator sets, summed at the end, so 8
+// independent FMA chains keep the loop at load/convert speed instead of the 4-cycle FMA
+// latency. M = 1 (GEMV) keeps one chain pair in a rolled loop, which streams the weight from
+// memory faster (see common/gemm_widen_ukernel_avx512.h).
 // Edges: m < 14 has its own instantiation, n < 32 uses masked C loads/stores (B is zero
 // padded to 32 columns by the packing, so its loads are always full).
 //
