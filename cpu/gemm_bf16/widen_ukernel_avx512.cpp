@@ -7,8 +7,9 @@
 //
 // Technique: the sgemm_14x32_avx512 register tile with each B row widened in registers:
 // bf16 -> fp32 is exact and is VPMOVZXWD (16 -> 32 bits) then VPSLLD by 16 (the bf16 bits are
-// the high half of the fp32). 2 x 2 integer ops per 28 FMAs. M = 1, 2 split k over 4 / 2
-// accumulator sets so GEMV streams B at load speed, not at FMA latency (see hgemm_14x32_avx512).
+// the high half of the fp32). 2 x 2 integer ops per 28 FMAs. M = 2 splits k over 2 accumulator
+// sets so decode streams B at load speed, not at FMA latency; M = 1 (GEMV) is one rolled loop
+// (see common/gemm_widen_ukernel_avx512.h).
 // Edges: m < 14 own instantiation; n < 32 masked C loads/stores.
 // File name: no "bf16" in it, so the Makefile does not add -mavx512bf16: this code must run on
 // AVX-512 CPUs that lack that extension.
