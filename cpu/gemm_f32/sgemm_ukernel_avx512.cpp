@@ -42,9 +42,10 @@ constexpr int kMC = 168, kKC = 256, kNC = 1024;
 // 16 k-steps (2 KiB, ~200 cycles) ahead. Measured here on a B block larger than L2: 141 -> 178
 // GFLOP/s for the kernel alone; distance 8 was too short, 32 no better.
 constexpr int kPrefetchB = 16;
-// M = 1 (GEMV on pre-packed weights) streams B from DRAM as one sequential run; the L2 streamer
-// restarts at every 4 KiB page, so a second prefetch runs 4 KiB ahead into L2 (as the fp16 /
-// bf16 kernels do). Measured here, pre-packed Llama GEMVs, 1 thread: none -> 8 KiB ahead on
+// M = 1 (GEMV: gemv_packed_avx512 on pre-packed weights, ukernel<1> otherwise) streams B from
+// DRAM as one sequential run; the L2 streamer restarts at every 4 KiB page, so a second prefetch
+// runs 4 KiB ahead into L2 (as the fp16 / bf16 kernels do). Measured with ukernel<1>, before
+// gemv_packed_avx512 existed, pre-packed Llama GEMVs, 1 thread: none -> 8 KiB ahead on
 // 4 KiB pages, q_proj 4373-4530 -> 4212-4239 us; on huge pages (common/aligned_buffer.h),
 // 8 KiB -> 4 KiB, q_proj 4262-4372 -> 4094-4169 us, ffn_up 11448-11542 -> 10975-11191 us
 // (2 threads: 2229-2272 -> 2139-2166 us; 2 and 16 KiB slower than both).
