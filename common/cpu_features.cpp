@@ -44,6 +44,7 @@ CpuFeatures detect() {
     f.avx512vl = b & (1u << 31);
     f.avx512vnni = c & (1u << 11);
     f.avx512vpopcntdq = c & (1u << 14);
+    f.avx512bitalg = c & (1u << 12);
     f.amx_bf16 = d & (1u << 22);
     f.amx_tile = d & (1u << 24);
     f.amx_int8 = d & (1u << 25);
@@ -58,15 +59,70 @@ CpuFeatures detect() {
   if (!f.os_avx) f.avx2 = f.fma = f.f16c = f.avxvnni = false;
   if (!f.os_avx512)
     f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512vnni = f.avx512bf16 =
-        f.avx512vpopcntdq = false;
+        f.avx512vpopcntdq = f.avx512bitalg = false;
   return f;
+}
+
+FeatureMask mask_of(const CpuFeatures& f, bool amx_ok) {
+  FeatureMask m = 0;
+  auto set = [&](FeatureMask bit, bool on) { if (on) m |= bit; };
+  set(feature::avx2, f.avx2);
+  set(feature::fma, f.fma);
+  set(feature::f16c, f.f16c);
+  set(feature::avx512f, f.avx512f);
+  set(feature::avx512bw, f.avx512bw);
+  set(feature::avx512vl, f.avx512vl);
+  set(feature::avx512dq, f.avx512dq);
+  set(feature::avx512vnni, f.avx512vnni);
+  set(feature::avx512bf16, f.avx512bf16);
+  set(feature::avx512vpopcntdq, f.avx512vpopcntdq);
+  set(feature::avx512bitalg, f.avx512bitalg);
+  set(feature::avxvnni, f.avxvnni);
+  set(feature::amx_tile, f.amx_tile && amx_ok);
+  set(feature::amx_int8, f.amx_int8 && amx_ok);
+  set(feature::amx_bf16, f.amx_bf16 && amx_ok);
+  return m;
+}
+
+// Asked once, while the features are detected (cpu_features() then caches the answer in mask).
+bool amx_permitted_for(const CpuFeatures& f) {
+  if (!f.amx_tile) return false;
+#ifdef __linux__
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
 }
 
 }  // namespace
 
 const CpuFeatures& cpu_features() {
-  static const CpuFeatures features = detect();
+  static const CpuFeatures features = [] {
+    CpuFeatures f = detect();
+    f.mask = mask_of(f, f.amx_tile && amx_permitted_for(f));
+    return f;
+  }();
   return features;
+}
+
+const char* feature_name(FeatureMask bit) {
+  static const char* const names[feature::kCount] = {
+      "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512vnni",
+      "avx512bf16", "avx512vpopcntdq", "avx512bitalg", "avxvnni", "amx-tile", "amx-int8", "amx-bf16"};
+  for (int i = 0; i < feature::kCount; ++i)
+    if (bit == (1ull << i)) return names[i];
+  return "?";
+}
+
+std::string feature_names(FeatureMask mask) {
+  std::string s;
+  for (int i = 0; i < 64; ++i)
+    if (mask & (1ull << i)) {
+      if (!s.empty()) s += ' ';
+      s += feature_name(1ull << i);
+    }
+  return s.empty() ? "none" : s;
 }
 
 std::string cpu_features_string() {
@@ -86,6 +142,7 @@ std::string cpu_features_string() {
   put("avx512vnni", f.avx512vnni);
   put("avx512bf16", f.avx512bf16);
   put("avx512vpopcntdq", f.avx512vpopcntdq);
+  put("avx512bitalg", f.avx512bitalg);
   put("avxvnni", f.avxvnni);
   put("amx-tile", f.amx_tile);
   put("amx-bf16", f.amx_bf16);
@@ -102,18 +159,7 @@ const char* isa_name(Isa isa) {
   return "?";
 }
 
-bool amx_permitted() {
-  static const bool permitted = [] {
-    if (!cpu_features().amx_tile) return false;
-#ifdef __linux__
-    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
-    return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
-#else
-    return false;
-#endif
-  }();
-  return permitted;
-}
+bool amx_permitted() { return (cpu_features().mask & feature::amx_tile) != 0; }
 
 bool isa_supported(Isa isa) {
   switch (isa) {

@@ -8,9 +8,42 @@
 // IK_ISA=scalar|avx2|avx512 in the environment forces a path (tests use it to prove which one
 // ran); forcing a path the CPU cannot run throws ik::Error instead of crashing later.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace ik {
+
+// One bit per instruction-set extension a kernel may use. A registry entry lists every bit its
+// code needs (common/dispatch.h); the CPU's mask has a bit only when CPUID reports the extension
+// and the OS saves its register state. New extensions take the next free bit.
+using FeatureMask = std::uint64_t;
+namespace feature {
+constexpr FeatureMask avx2 = 1ull << 0;
+constexpr FeatureMask fma = 1ull << 1;
+constexpr FeatureMask f16c = 1ull << 2;
+constexpr FeatureMask avx512f = 1ull << 3;
+constexpr FeatureMask avx512bw = 1ull << 4;
+constexpr FeatureMask avx512vl = 1ull << 5;
+constexpr FeatureMask avx512dq = 1ull << 6;
+constexpr FeatureMask avx512vnni = 1ull << 7;
+constexpr FeatureMask avx512bf16 = 1ull << 8;
+constexpr FeatureMask avx512vpopcntdq = 1ull << 9;
+constexpr FeatureMask avx512bitalg = 1ull << 10;
+constexpr FeatureMask avxvnni = 1ull << 11;     // VEX-encoded VNNI (Alder Lake, Sapphire Rapids, Zen 5)
+constexpr FeatureMask amx_tile = 1ull << 12;    // with the Linux permission (amx_permitted)
+constexpr FeatureMask amx_int8 = 1ull << 13;
+constexpr FeatureMask amx_bf16 = 1ull << 14;
+constexpr int kCount = 15;
+// The bundles every file of an ISA level is compiled with (the family manifests' flags):
+// *_avx2 files -mavx2 -mfma -mf16c; *_avx512 files those plus -mavx512f/bw/vl/dq.
+constexpr FeatureMask avx2_bundle = avx2 | fma | f16c;
+constexpr FeatureMask avx512_bundle = avx2_bundle | avx512f | avx512bw | avx512vl | avx512dq;
+}  // namespace feature
+
+// The name of one feature bit ("avx512vnni"), or "?" for a bit without a name.
+const char* feature_name(FeatureMask bit);
+// Space-separated names of the bits of mask ("avx512vnni amx-int8"); "none" when empty.
+std::string feature_names(FeatureMask mask);
 
 struct CpuFeatures {
   bool os_avx = false;      // XCR0 enables SSE+YMM state
@@ -29,6 +62,9 @@ struct CpuFeatures {
   bool has_avx512_path() const {
     return has_avx2_path() && os_avx512 && avx512f && avx512bw && avx512vl && avx512dq;
   }
+  bool avx512bitalg = false;
+  // The same facts as one mask of feature:: bits (AMX bits only with the OS permission granted).
+  FeatureMask mask = 0;
 };
 
 // Detected once, on first use.
