@@ -23,6 +23,7 @@
 #pragma once
 #include <omp.h>
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -37,6 +38,19 @@ struct KernelInfo {
   Isa isa = Isa::scalar;             // the IK_ISA level this entry belongs to
   FeatureMask requires = 0;          // every feature:: bit its code uses
   int mr = 1, nr = 1;                // register tile (rows x columns of the output); 1 x 1: none
+};
+
+// A registry entry with a table of microkernels, ukernel[m - 1] for m = 1..mr rows. The table
+// is a constexpr std::array in the ISA file, so its length is MR by type: set_ukernels takes mr
+// from it, and a table of the wrong length cannot be registered.
+template <class Ukernel>
+struct TiledKernel : KernelInfo {
+  const Ukernel* ukernel = nullptr;
+  template <std::size_t MR>
+  constexpr void set_ukernels(const std::array<Ukernel, MR>& table) {
+    ukernel = table.data();
+    mr = static_cast<int>(MR);
+  }
 };
 
 // Whether this CPU (and OS, and the AMX permission) runs every feature k needs.

@@ -72,9 +72,9 @@ using Microkernel = void (*)(index_t k, const void* a, const void* b, float* c, 
                              float alpha, float beta);
 
 struct Blocking {
-  int mr, nr;        // register tile
-  int mc, kc, nc;    // cache blocks; kc a multiple of kpack
-  int kpack;         // k per packed group: 1; 2 for bf16 pairs; 32 for AMX (pairs, K padded to 32)
+  int mr = 1, nr = 1;          // register tile
+  int mc = 0, kc = 0, nc = 0;  // cache blocks; kc a multiple of kpack
+  int kpack = 1;               // k per packed group: 1; 2 for bf16 pairs; 32 for AMX (pairs, K padded to 32)
   // A micro-panels row-major [MR][kcp] with rows m..MR-1 zero (AMX tile loads read whole
   // 16-row tiles); otherwise k-major [k][m] (kpack 1) or [k/2][m][2] (kpack >= 2).
   bool a_rows = false;
@@ -97,11 +97,23 @@ struct Blocking {
 // widening is exact and uk does the same FMAs in the same order: the two paths give the same
 // bits. nc must be a multiple of nr.
 struct StagedB {
-  const Microkernel* uk;                                       // uk[m - 1], fp32 B
-  void (*widen)(const void* src, float* dst, std::size_t n);   // n packed B elements -> fp32
-  int nc;                                                      // NC of the staged loop
-  index_t min_m;                                               // stage from M >= min_m x threads
+  const Microkernel* uk = nullptr;                                       // uk[m - 1], fp32 B
+  void (*widen)(const void* src, float* dst, std::size_t n) = nullptr;   // n packed B elements -> fp32
+  int nc = 0;                                                            // NC of the staged loop
+  index_t min_m = 0;                                                     // stage from M >= min_m x threads
 };
+
+// A Blocking by name of each parameter (registry entries are constexpr: see common/dispatch.h).
+constexpr Blocking blocking(int mr, int nr, int mc, int kc, int nc, int kpack = 1) {
+  Blocking b;
+  b.mr = mr;
+  b.nr = nr;
+  b.mc = mc;
+  b.kc = kc;
+  b.nc = nc;
+  b.kpack = kpack;
+  return b;
+}
 
 inline index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
 

@@ -16,6 +16,7 @@
 
 #include "common/aligned_buffer.h"
 #include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/matrix.h"
 #include "common/random.h"
 
@@ -146,6 +147,19 @@ inline bool skip_unless_supported(Isa isa, const char* what) {
   if (isa_supported(isa)) return false;
   std::printf("skipped: %s needs %s, which this CPU/OS cannot run (%s)\n", what, isa_name(isa),
               cpu_features_string().c_str());
+  return true;
+}
+
+// "skipped: <kernel> needs <features>" for a registry entry this CPU cannot run, once per entry
+// (a sweep asks for every shape); never a silent pass.
+inline bool skip_unrunnable(const KernelInfo& k) {
+  if (kernel_runnable(k)) return false;
+  static std::vector<std::string> told;
+  if (std::find(told.begin(), told.end(), k.name) == told.end()) {
+    told.push_back(k.name);
+    std::printf("skipped: %s needs %s, which this CPU/OS cannot run (%s)\n", k.name, missing_features(k).c_str(),
+                cpu_features_string().c_str());
+  }
   return true;
 }
 

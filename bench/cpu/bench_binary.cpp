@@ -282,11 +282,11 @@ void register_binary() {
       add_benchmark(bench_name("binary", "sgemm_fp32_prepacked", s.name, t),
                     [s, t](benchmark::State& st) { bm_sgemm_baseline(st, s, t); });
     for (const auto& k : ik::cpu::xnor_kernels()) {
-      if (!ik::cpu::xnor_kernel_supported(k) || k.isa == ik::Isa::scalar) continue;
+      if (!ik::kernel_runnable(k) || k.isa == ik::Isa::scalar) continue;
       for (int t : thread_counts())
         add_benchmark(bench_name("binary", k.name, s.name, t),
                       [s, kp = &k, t](benchmark::State& st) { bm_binary_linear(st, s, kp, t); });
-      if (selected == k.name || k.needs_vpopcnt)
+      if (selected == k.name || (k.requires & ik::feature::avx512vpopcntdq))
         for (int t : thread_counts())
           add_benchmark(bench_name("binary", std::string(k.name) + "_kernel", s.name, t),
                         [s, kp = &k, t](benchmark::State& st) { bm_xnor_kernel(st, s, kp, t); });
@@ -300,7 +300,7 @@ void register_binary() {
       add_benchmark(bench_name("binary", "sconv_im2col_fp32", c.name, t),
                     [c, t](benchmark::State& st) { bm_sconv_baseline(st, c, t); });
     for (const auto& k : ik::cpu::xnor_kernels()) {
-      if (!ik::cpu::xnor_kernel_supported(k) || k.isa == ik::Isa::scalar) continue;
+      if (!ik::kernel_runnable(k) || k.isa == ik::Isa::scalar) continue;
       if (!(selected == k.name || k.isa == ik::Isa::avx2)) continue;  // the HS variant: GEMM rows only
       for (int t : thread_counts())
         add_benchmark(bench_name("binary", "bconv_" + std::string(k.name), c.name, t),
@@ -311,7 +311,7 @@ void register_binary() {
     add_benchmark(bench_name("binary", "sgemv_fp32_prepacked", kGemv.name, t),
                   [t](benchmark::State& st) { bm_sgemv_baseline(st, t); });
   for (const auto& k : ik::cpu::bgemv_kernels()) {
-    if (!ik::isa_supported(k.isa) || k.isa == ik::Isa::scalar) continue;
+    if (!ik::kernel_runnable(k) || k.isa == ik::Isa::scalar) continue;
     for (int t : thread_counts())
       add_benchmark(bench_name("binary", k.name, kGemv.name, t),
                     [kp = &k, t](benchmark::State& st) { bm_bgemv(st, kp, t); });

@@ -1,5 +1,5 @@
 // BF16 GEMM / GEMV benchmarks (cpu/gemm_bf16): every registry variant this CPU runs (the
-// AVX512_BF16 one only where cpu_features().avx512bf16, the AMX one where amx_bf16_usable()),
+// AVX512_BF16 one only where cpu_features().avx512bf16, the AMX one where AMX-BF16 is usable: ik::kernel_runnable),
 // on every shape of bench/shapes.h (the non-dispatched variants on a subset: variant_runs in bench/cpu/packed_gemm_bench.h),
 // weights pre-packed once as bf16 outside the timing.
 //
@@ -30,7 +30,7 @@ struct Bf16gemmFamily {
   using Options = ik::cpu::Bf16gemmOptions;
   static const std::vector<Kernel>& kernels() { return ik::cpu::bf16gemm_kernels(); }
   static const Kernel& selected() { return ik::cpu::bf16gemm_selected_kernel(); }
-  static bool supported(const Kernel& k) { return ik::cpu::bf16gemm_kernel_supported(k); }
+  static bool supported(const Kernel& k) { return ik::kernel_runnable(k); }
   static Packed pack(ik::WeightLayout l, ik::index_t K, ik::index_t N, const float* B, ik::index_t ldb,
                      const Options& o) {
     return ik::cpu::bf16gemm_pack_b(l, K, N, B, ldb, o);

@@ -30,7 +30,7 @@ struct HgemmFamily {
   using Options = ik::cpu::HgemmOptions;
   static const std::vector<Kernel>& kernels() { return ik::cpu::hgemm_kernels(); }
   static const Kernel& selected() { return ik::cpu::hgemm_selected_kernel(); }
-  static bool supported(const Kernel& k) { return ik::isa_supported(k.isa); }
+  static bool supported(const Kernel& k) { return ik::kernel_runnable(k); }
   static Packed pack(ik::WeightLayout l, ik::index_t K, ik::index_t N, const float* B, ik::index_t ldb,
                      const Options& o) {
     return ik::cpu::hgemm_pack_b(l, K, N, B, ldb, o);

@@ -47,7 +47,7 @@ std::string selected_kernel_name() {
 // AVX-512 each buy) run the square sweep below 4096 and the model layers at M = 1 (bytes) and
 // M = 128 (compute), which keeps the whole `make bench` near 20 minutes on 2 cores.
 bool variant_runs(const SgemmKernel& k, const GemmShape& s) {
-  if (!ik::isa_supported(k.isa)) return false;
+  if (!ik::kernel_runnable(k)) return false;
   if (k.isa == ik::Isa::scalar) return max_dim(s) <= 512;
   if (k.name == selected_kernel_name()) return true;
   return s.model ? (s.M == 1 || s.M == 128) : max_dim(s) < 4096;

@@ -36,7 +36,7 @@ constexpr const char* kFamily = "gemm_s8";
 // The dispatched variant runs every shape; the others (what each ISA step buys) run the square
 // sweep below 4096 and the model layers at M = 1 and M = 128, to bound `make bench` time.
 bool variant_runs(const S8Kernel& k, const GemmShape& s) {
-  if (!ik::cpu::s8_kernel_supported(k)) return false;
+  if (!ik::kernel_runnable(k)) return false;
   const std::int64_t dim = std::max({s.M, s.N, s.K});
   if (k.isa == ik::Isa::scalar) return dim <= 512;
   bool dispatched = false;

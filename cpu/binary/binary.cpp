@@ -18,74 +18,44 @@ namespace ik::cpu {
 // ---------------------------------------------------------------------------------------------
 
 const std::vector<BitpackKernel>& bitpack_kernels() {
-  static const std::vector<BitpackKernel> k = {detail::make_bitpack_scalar(), detail::make_bitpack_avx2(),
-                                               detail::make_bitpack_avx512()};
+  static const std::vector<BitpackKernel> k = {detail::bitpack_kernel_scalar, detail::bitpack_kernel_avx2,
+                                               detail::bitpack_kernel_avx512};
   return k;
 }
+// AVX-512 without VPOPCNTDQ (Skylake-X, Cascade Lake) runs the AVX2 kernel (select_kernel's
+// rule): the nibble LUT in zmm would need AVX512_BW's vpshufb, a variant not written yet.
 const std::vector<XnorKernel>& xnor_kernels() {
-  static const std::vector<XnorKernel> k = {detail::make_xnor_scalar(), detail::make_xnor_avx2(),
-                                            detail::make_xnor_hs_avx512vpopcnt(),
-                                            detail::make_xnor_avx512vpopcnt()};
+  static const std::vector<XnorKernel> k = {detail::xnor_kernel_scalar, detail::xnor_kernel_avx2,
+                                            detail::xnor_kernel_hs_avx512vpopcnt, detail::xnor_kernel_avx512vpopcnt};
   return k;
 }
 const std::vector<BgemvKernel>& bgemv_kernels() {
-  static const std::vector<BgemvKernel> k = {detail::make_bgemv_scalar(), detail::make_bgemv_avx2(),
-                                             detail::make_bgemv_avx512()};
+  static const std::vector<BgemvKernel> k = {detail::bgemv_kernel_scalar, detail::bgemv_kernel_avx2,
+                                             detail::bgemv_kernel_avx512};
   return k;
 }
 
-bool xnor_kernel_supported(const XnorKernel& k) {
-  return isa_supported(k.isa) && (!k.needs_vpopcnt || cpu_features().avx512vpopcntdq);
-}
-
-const BitpackKernel& bitpack_selected_kernel() {
-  const Isa isa = selected_isa();
-  for (const BitpackKernel& k : bitpack_kernels())
-    if (k.isa == isa) return k;
-  return bitpack_kernels().front();
-}
-
-// avx512 without VPOPCNTDQ (Skylake-X, Cascade Lake) runs the AVX2 kernel: the nibble LUT in zmm
-// would need AVX512_BW's vpshufb, a variant not written yet.
-const XnorKernel& xnor_selected_kernel() {
-  const Isa isa = selected_isa();
-  const XnorKernel* best = &xnor_kernels().front();
-  for (const XnorKernel& k : xnor_kernels())
-    if (static_cast<int>(k.isa) <= static_cast<int>(isa) && xnor_kernel_supported(k)) best = &k;
-  return *best;  // the registry is ordered best last
-}
-
-const BgemvKernel& bgemv_selected_kernel() {
-  const Isa isa = selected_isa();
-  for (const BgemvKernel& k : bgemv_kernels())
-    if (k.isa == isa) return k;
-  return bgemv_kernels().front();
-}
+const BitpackKernel& bitpack_selected_kernel() { return select_kernel("binary.bitpack", bitpack_kernels()); }
+const XnorKernel& xnor_selected_kernel() { return select_kernel("binary.xnor_gemm", xnor_kernels()); }
+const BgemvKernel& bgemv_selected_kernel() { return select_kernel("binary.bgemv", bgemv_kernels()); }
 
 namespace detail {
 
-int resolve_threads(const char* where, const BinaryOptions& opt) {
-  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
-  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
-}
+int resolve_threads(const char* where, const BinaryOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 const BitpackKernel& resolve_bitpack(const char* where, const BinaryOptions& opt) {
   if (!opt.bitpack) return bitpack_selected_kernel();
-  IK_REQUIRE(isa_supported(opt.bitpack->isa), where, "options.bitpack = ", opt.bitpack->name,
-             " needs ", isa_name(opt.bitpack->isa), ", which this CPU/OS cannot run");
+  require_runnable(where, "options.bitpack", *opt.bitpack);
   return *opt.bitpack;
 }
 const XnorKernel& resolve_xnor(const char* where, const BinaryOptions& opt) {
   if (!opt.xnor) return xnor_selected_kernel();
-  IK_REQUIRE(xnor_kernel_supported(*opt.xnor), where, "options.xnor = ", opt.xnor->name,
-             " needs ", isa_name(opt.xnor->isa), opt.xnor->needs_vpopcnt ? "+VPOPCNTDQ" : "",
-             ", which this CPU/OS cannot run");
+  require_runnable(where, "options.xnor", *opt.xnor);
   return *opt.xnor;
 }
 namespace {
 const BgemvKernel& resolve_bgemv(const char* where, const BinaryOptions& opt) {
   if (!opt.bgemv) return bgemv_selected_kernel();
-  IK_REQUIRE(isa_supported(opt.bgemv->isa), where, "options.bgemv = ", opt.bgemv->name, " needs ",
-             isa_name(opt.bgemv->isa), ", which this CPU/OS cannot run");
+  require_runnable(where, "options.bgemv", *opt.bgemv);
   return *opt.bgemv;
 }
 

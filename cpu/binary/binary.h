@@ -39,7 +39,7 @@
 #include <vector>
 
 #include "common/aligned_buffer.h"
-#include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
@@ -73,28 +73,19 @@ using XnorMicrokernel = void (*)(index_t kw, const std::uint64_t* a, index_t lda
 // stride kBinaryPanel), x zero-padded to kw*64 floats. The caller forms alpha*(2 y_pos - sum x).
 using BgemvFn = void (*)(index_t kw, const float* x, const std::uint64_t* b, int n, float* y_pos);
 
-struct BitpackKernel {
-  const char* name;  // "bitpack_sign_avx512"
-  Isa isa;
-  BitpackRowFn row;
+// Registry entries (common/dispatch.h: name, ISA level, required features, tile).
+struct BitpackKernel : KernelInfo {
+  BitpackRowFn row = nullptr;
 };
-struct XnorKernel {
-  const char* name;  // "xnor_gemm_b1_6x32_avx512vpopcnt"
-  Isa isa;
-  bool needs_vpopcnt;  // also needs AVX512_VPOPCNTDQ
-  int mr, nr;
-  std::vector<XnorMicrokernel> ukernel;  // ukernel[m-1]: m = 1..mr rows
-};
-struct BgemvKernel {
-  const char* name;  // "bgemv_f32b1_8col_avx512"
-  Isa isa;
-  BgemvFn fn;
+// ukernel[m - 1]: m = 1..mr rows (TiledKernel::set_ukernels).
+struct XnorKernel : TiledKernel<XnorMicrokernel> {};
+struct BgemvKernel : KernelInfo {
+  BgemvFn fn = nullptr;
 };
 
 const std::vector<BitpackKernel>& bitpack_kernels();
 const std::vector<XnorKernel>& xnor_kernels();
 const std::vector<BgemvKernel>& bgemv_kernels();
-bool xnor_kernel_supported(const XnorKernel& k);
 // What dispatch uses now (honours IK_ISA).
 const BitpackKernel& bitpack_selected_kernel();
 const XnorKernel& xnor_selected_kernel();
@@ -189,16 +180,10 @@ void binary_gemv(index_t N, index_t K, const float* x, const BinaryWeights& B, f
                  const BinaryOptions& opt = {});
 
 namespace detail {
-BitpackKernel make_bitpack_scalar();
-BitpackKernel make_bitpack_avx2();
-BitpackKernel make_bitpack_avx512();
-XnorKernel make_xnor_scalar();
-XnorKernel make_xnor_avx2();
-XnorKernel make_xnor_avx512vpopcnt();
-XnorKernel make_xnor_hs_avx512vpopcnt();
-BgemvKernel make_bgemv_scalar();
-BgemvKernel make_bgemv_avx2();
-BgemvKernel make_bgemv_avx512();
+// The registry entries, constants defined in the ISA files (common/dispatch.h).
+extern const BitpackKernel bitpack_kernel_scalar, bitpack_kernel_avx2, bitpack_kernel_avx512;
+extern const XnorKernel xnor_kernel_scalar, xnor_kernel_avx2, xnor_kernel_hs_avx512vpopcnt, xnor_kernel_avx512vpopcnt;
+extern const BgemvKernel bgemv_kernel_scalar, bgemv_kernel_avx2, bgemv_kernel_avx512;
 }  // namespace detail
 
 }  // namespace ik::cpu

@@ -53,6 +53,13 @@ void bgemv_avx2(index_t kw, const float* x, const std::uint64_t* b, int n, float
 
 }  // namespace
 
-BgemvKernel make_bgemv_avx2() { return {"bgemv_f32b1_8col_avx2", Isa::avx2, bgemv_avx2}; }
+constexpr BgemvKernel bgemv_kernel_avx2 = [] {
+  BgemvKernel k;
+  k.name = "bgemv_f32b1_8col_avx2";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle;
+  k.fn = bgemv_avx2;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

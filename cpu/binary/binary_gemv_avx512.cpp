@@ -54,6 +54,13 @@ void bgemv_avx512(index_t kw, const float* x, const std::uint64_t* b, int n, flo
 
 }  // namespace
 
-BgemvKernel make_bgemv_avx512() { return {"bgemv_f32b1_8col_avx512", Isa::avx512, bgemv_avx512}; }
+constexpr BgemvKernel bgemv_kernel_avx512 = [] {
+  BgemvKernel k;
+  k.name = "bgemv_f32b1_8col_avx512";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle;
+  k.fn = bgemv_avx512;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -25,6 +25,12 @@ void bgemv_scalar(index_t kw, const float* x, const std::uint64_t* b, int n, flo
 
 }  // namespace
 
-BgemvKernel make_bgemv_scalar() { return {"bgemv_f32b1_scalar", Isa::scalar, bgemv_scalar}; }
+constexpr BgemvKernel bgemv_kernel_scalar = [] {
+  BgemvKernel k;
+  k.name = "bgemv_f32b1_scalar";
+  k.isa = Isa::scalar;
+  k.fn = bgemv_scalar;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

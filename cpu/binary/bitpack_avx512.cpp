@@ -53,6 +53,13 @@ void bitpack_row_avx512(index_t k, const float* x, std::uint64_t* dst, float* su
 
 }  // namespace
 
-BitpackKernel make_bitpack_avx512() { return {"bitpack_sign_avx512", Isa::avx512, bitpack_row_avx512}; }
+constexpr BitpackKernel bitpack_kernel_avx512 = [] {
+  BitpackKernel k;
+  k.name = "bitpack_sign_avx512";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle;
+  k.row = bitpack_row_avx512;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -30,6 +30,12 @@ void bitpack_row_scalar(index_t k, const float* x, std::uint64_t* dst, float* su
 
 }  // namespace
 
-BitpackKernel make_bitpack_scalar() { return {"bitpack_sign_scalar", Isa::scalar, bitpack_row_scalar}; }
+constexpr BitpackKernel bitpack_kernel_scalar = [] {
+  BitpackKernel k;
+  k.name = "bitpack_sign_scalar";
+  k.isa = Isa::scalar;
+  k.row = bitpack_row_scalar;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -72,11 +72,17 @@ void ukernel_4x8(index_t kw, const std::uint64_t* a, index_t lda, const std::uin
   }
 }
 
+constexpr std::array<XnorMicrokernel, 4> kUkernels = {ukernel_4x8<1>, ukernel_4x8<2>, ukernel_4x8<3>, ukernel_4x8<4>};
 }  // namespace
 
-XnorKernel make_xnor_avx2() {
-  return {"xnor_gemm_b1_4x8_avx2", Isa::avx2, false, kMR, kNR,
-          {ukernel_4x8<1>, ukernel_4x8<2>, ukernel_4x8<3>, ukernel_4x8<4>}};
-}
+constexpr XnorKernel xnor_kernel_avx2 = [] {
+  XnorKernel k;
+  k.name = "xnor_gemm_b1_4x8_avx2";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -125,17 +125,27 @@ void ukernel_4x16_hs(index_t kw, const std::uint64_t* a, index_t lda, const std:
       store8(out, i, q, n, _mm512_add_epi64(ones[i][q], _mm512_slli_epi64(twos[i][q], 1)));
 }
 
+constexpr std::array<XnorMicrokernel, 6> k6x32 = {ukernel_6x32<1>, ukernel_6x32<2>, ukernel_6x32<3>, ukernel_6x32<4>, ukernel_6x32<5>, ukernel_6x32<6>};
+constexpr std::array<XnorMicrokernel, 4> k4x16hs = {ukernel_4x16_hs<1>, ukernel_4x16_hs<2>, ukernel_4x16_hs<3>, ukernel_4x16_hs<4>};
 }  // namespace
 
-XnorKernel make_xnor_avx512vpopcnt() {
-  return {"xnor_gemm_b1_6x32_avx512vpopcnt", Isa::avx512, true, 6, 32,
-          {ukernel_6x32<1>, ukernel_6x32<2>, ukernel_6x32<3>, ukernel_6x32<4>, ukernel_6x32<5>,
-           ukernel_6x32<6>}};
-}
-
-XnorKernel make_xnor_hs_avx512vpopcnt() {
-  return {"xnor_gemm_b1_4x16_hs_avx512vpopcnt", Isa::avx512, true, 4, 16,
-          {ukernel_4x16_hs<1>, ukernel_4x16_hs<2>, ukernel_4x16_hs<3>, ukernel_4x16_hs<4>}};
-}
+constexpr XnorKernel xnor_kernel_avx512vpopcnt = [] {
+  XnorKernel k;
+  k.name = "xnor_gemm_b1_6x32_avx512vpopcnt";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle | feature::avx512vpopcntdq;
+  k.set_ukernels(k6x32);
+  k.nr = 32;
+  return k;
+}();
+constexpr XnorKernel xnor_kernel_hs_avx512vpopcnt = [] {
+  XnorKernel k;
+  k.name = "xnor_gemm_b1_4x16_hs_avx512vpopcnt";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle | feature::avx512vpopcntdq;
+  k.set_ukernels(k4x16hs);
+  k.nr = 16;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -37,11 +37,16 @@ void ukernel_4x4(index_t kw, const std::uint64_t* a, index_t lda, const std::uin
     }
 }
 
+constexpr std::array<XnorMicrokernel, 4> kUkernels = {ukernel_4x4<1>, ukernel_4x4<2>, ukernel_4x4<3>, ukernel_4x4<4>};
 }  // namespace
 
-XnorKernel make_xnor_scalar() {
-  return {"xnor_gemm_b1_4x4_scalar", Isa::scalar, false, 4, kNR,
-          {ukernel_4x4<1>, ukernel_4x4<2>, ukernel_4x4<3>, ukernel_4x4<4>}};
-}
+constexpr XnorKernel xnor_kernel_scalar = [] {
+  XnorKernel k;
+  k.name = "xnor_gemm_b1_4x4_scalar";
+  k.isa = Isa::scalar;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

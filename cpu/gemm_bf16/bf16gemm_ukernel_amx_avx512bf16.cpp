@@ -24,7 +24,7 @@
 // e.g. oneDNN, may use the tiles in between); negligible against a 2048-deep call.
 // GEMV (m = 1): runs the VDPBF16PS M = 1 loop on the same panels (see ukernel<1>).
 // Availability: AMX-TILE + AMX-BF16 in CPUID, XCR0 tile state, and Linux's per-process
-// permission (arch_prctl ARCH_REQ_XCOMP_PERM), checked by amx_bf16_usable() in gemm_bf16.cpp.
+// permission (arch_prctl ARCH_REQ_XCOMP_PERM), checked by kernel_runnable (the amx-tile feature bit of common/cpu_features.h).
 // File name: "_avx512bf16" gives the AVX-512 flags for the epilogue; AMX is enabled below.
 //
 // Test: make test ARGS='-tc=gemm_bf16:*'   Bench: make bench FILTER='gemm_bf16/bf16gemm_32x32_avx512amx'
@@ -123,17 +123,25 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
 }
 
 template <int... Ms>
-std::vector<gemm_driver::Microkernel> table(std::integer_sequence<int, Ms...>) {
+constexpr std::array<gemm_driver::Microkernel, sizeof...(Ms)> table(std::integer_sequence<int, Ms...>) {
   return {&ukernel<Ms + 1>...};
 }
+constexpr auto kUkernels = table(std::make_integer_sequence<int, kMR>{});
 
 }  // namespace
 
-Bf16gemmKernel make_bf16gemm_kernel_amx() {
-  Bf16gemmKernel k{"bf16gemm_32x32_avx512amx", Isa::avx512, true, {kMR, kNR, kMC, kKC, kNC, kTileK, true, true},
-                   table(std::make_integer_sequence<int, kMR>{})};
-  k.needs_amx = true;
+constexpr Bf16gemmKernel bf16gemm_kernel_amx = [] {
+  Bf16gemmKernel k;
+  k.name = "bf16gemm_32x32_avx512amx";
+  k.isa = Isa::avx512;
+  // The epilogue and the M = 1 path are AVX-512 with AVX512_BF16; the tiles AMX-BF16.
+  k.requires = feature::avx512_bundle | feature::avx512bf16 | feature::amx_tile | feature::amx_bf16;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC, /*kpack=*/kTileK);
+  k.blk.a_rows = true;
+  k.blk.a_resident = true;
   return k;
-}
+}();
 
 }  // namespace ik::cpu::detail

@@ -30,11 +30,18 @@ inline __m256 load_bf16(const std::uint16_t* p) {
 template <int M>
 constexpr auto kUkernel = &ik::widen_avx2::ukernel<std::uint16_t, load_bf16, M>;
 
+constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>};
 }  // namespace
 
-Bf16gemmKernel make_bf16gemm_kernel_avx2() {
-  return Bf16gemmKernel{"bf16gemm_6x16_avx2", Isa::avx2, false, {kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072, 1},
-                     {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>}};
-}
+constexpr Bf16gemmKernel bf16gemm_kernel_avx2 = [] {
+  Bf16gemmKernel k;
+  k.name = "bf16gemm_6x16_avx2";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.blk = gemm_driver::blocking(kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072);
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

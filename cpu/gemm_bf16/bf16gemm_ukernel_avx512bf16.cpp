@@ -121,6 +121,10 @@ void ukernel(index_t k, const void* av, const void* bv, float* c, index_t ldc, i
   reduce_store_c<M, U>(acc0, acc1, c, ldc, n, alpha, beta);
 }
 
+constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {
+    &ukernel<1>, &ukernel<2>, &ukernel<3>, &ukernel<4>,  &ukernel<5>,  &ukernel<6>,  &ukernel<7>,
+    &ukernel<8>, &ukernel<9>, &ukernel<10>, &ukernel<11>, &ukernel<12>, &ukernel<13>, &ukernel<14>};
+
 }  // namespace
 
 void bf16gemm_dpbf16_m1(index_t k, const void* a, const void* b, float* c, index_t ldc, int n, float alpha,
@@ -128,11 +132,15 @@ void bf16gemm_dpbf16_m1(index_t k, const void* a, const void* b, float* c, index
   ukernel<1>(k, a, b, c, ldc, n, alpha, beta);
 }
 
-Bf16gemmKernel make_bf16gemm_kernel_avx512bf16() {
-  return Bf16gemmKernel{"bf16gemm_14x32_avx512bf16", Isa::avx512, true, {kMR, kNR, kMC, kKC, kNC, 2},
-                        {&ukernel<1>, &ukernel<2>, &ukernel<3>, &ukernel<4>, &ukernel<5>, &ukernel<6>,
-                         &ukernel<7>, &ukernel<8>, &ukernel<9>, &ukernel<10>, &ukernel<11>, &ukernel<12>,
-                         &ukernel<13>, &ukernel<14>}};
-}
+constexpr Bf16gemmKernel bf16gemm_kernel_avx512bf16 = [] {
+  Bf16gemmKernel k;
+  k.name = "bf16gemm_14x32_avx512bf16";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle | feature::avx512bf16;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC, /*kpack=*/2);
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -16,52 +16,26 @@
 
 namespace ik::cpu {
 
-bool amx_bf16_usable() {
-  // The AMX kernel's epilogue is AVX-512 (AVX512_BF16 implies the rest of the bundle here).
-  return cpu_features().avx512bf16 && cpu_features().amx_bf16 && amx_permitted();
-}
-
-bool bf16gemm_kernel_supported(const Bf16gemmKernel& k) {
-  return isa_supported(k.isa) && (!k.needs_avx512bf16 || cpu_features().avx512bf16) &&
-         (!k.needs_amx || amx_bf16_usable());
-}
-
 const std::vector<Bf16gemmKernel>& bf16gemm_kernels() {
   static const std::vector<Bf16gemmKernel> kernels = {
-      detail::make_bf16gemm_kernel_scalar(),
-      detail::make_bf16gemm_kernel_avx2(),
-      detail::make_bf16gemm_kernel_avx512(),
-      detail::make_bf16gemm_kernel_avx512bf16(),
-      detail::make_bf16gemm_kernel_amx(),
+      detail::bf16gemm_kernel_scalar,
+      detail::bf16gemm_kernel_avx2,
+      detail::bf16gemm_kernel_avx512,
+      detail::bf16gemm_kernel_avx512bf16,
+      detail::bf16gemm_kernel_amx,
   };
   return kernels;
 }
 
-const Bf16gemmKernel& bf16gemm_kernel_for(Isa isa) {
-  IK_REQUIRE(isa_supported(isa), "ik::cpu::bf16gemm_kernel_for", "isa = ", isa_name(isa),
-             " is not supported by this CPU/OS (", cpu_features_string(), ")");
-  // Best last in the registry: the AVX512_BF16 kernel wins over the widening one when it runs.
-  const auto& ks = bf16gemm_kernels();
-  for (auto it = ks.rbegin(); it != ks.rend(); ++it)
-    if (it->isa == isa && bf16gemm_kernel_supported(*it)) return *it;
-  ik::detail::throw_error("ik::cpu::bf16gemm_kernel_for", "no bf16gemm kernel for isa = ", isa_name(isa));
-}
-
-const Bf16gemmKernel& bf16gemm_selected_kernel() { return bf16gemm_kernel_for(selected_isa()); }
+const Bf16gemmKernel& bf16gemm_selected_kernel() { return select_kernel("gemm_bf16", bf16gemm_kernels()); }
 
 namespace {
 
-int resolve_threads(const char* where, const Bf16gemmOptions& opt) {
-  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
-  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
-}
+int resolve_threads(const char* where, const Bf16gemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 
 const Bf16gemmKernel& resolve_kernel(const char* where, const Bf16gemmOptions& opt) {
   if (!opt.kernel) return bf16gemm_selected_kernel();
-  IK_REQUIRE(bf16gemm_kernel_supported(*opt.kernel), where, "options.kernel = ", opt.kernel->name, " needs ",
-             isa_name(opt.kernel->isa), opt.kernel->needs_avx512bf16 ? " + AVX512_BF16" : "",
-             opt.kernel->needs_amx ? " + AMX-BF16" : "",
-             ", which this CPU/OS cannot run");
+  require_runnable(where, "options.kernel", *opt.kernel);
   return *opt.kernel;
 }
 
@@ -88,7 +62,7 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
                                      C, ldc, options);
   const int max_threads = resolve_threads(where, options);
   const Bf16gemmKernel& kern = B.kernel();
-  IK_REQUIRE(bf16gemm_kernel_supported(kern), where, "B was packed for ", kern.name,
+  IK_REQUIRE(kernel_runnable(kern), where, "B was packed for ", kern.name,
              ", which this CPU cannot run");
   if (alpha == 0.0f) {
     gemm_driver::scale_c(M, N, beta, C, ldc);
@@ -96,7 +70,7 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
   }
   const gemm_driver::Blocking& blk = kern.blk;
   const Bf16Round round = round_for(kern.isa);
-  const auto* uk = kern.ukernel.data();
+  const auto* uk = kern.ukernel;
   if (blk.kpack >= 2) {
     // A as bf16: pairs for VDPBF16PS, rows for AMX tiles (blk.a_rows).
     auto pack = [&](index_t i0, index_t mc, index_t p0, index_t kc, std::uint16_t* dst) {

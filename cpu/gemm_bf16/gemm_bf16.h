@@ -19,7 +19,7 @@
 //   AMX (bf16gemm_32x32_avx512amx): TDPBF16PS on 16 x 16 fp32 tiles (Intel SDM Vol. 1 ch. 18), a
 //     32 x 32 C block in 4 tiles, A packed as rows (tile rows), B in the same k-pair layout
 //     (K padded to 32), loop order a_resident (common/gemm_driver.h). M = 1 runs the VDPBF16PS
-//     streaming loop on the same panels. Used where AMX-BF16 is usable (amx_bf16_usable()).
+//     streaming loop on the same panels. Used where AMX-BF16 is usable (kernel_runnable: the CPU, the OS state and the process permission).
 //     Measured on this project's Xeon (AMX, 1 thread): ~5x fp32 and 1.1-1.3x oneDNN's bf16
 //     GEMM, which also uses AMX there; VDPBF16PS zmm alone ran at ~0.6x of fp32 FMA there.
 //   Widening (bf16gemm_14x32_avx512, bf16gemm_6x16_avx2, bf16gemm_4x8_scalar): bf16 -> fp32 is
@@ -51,32 +51,20 @@
 #include <vector>
 
 #include "common/aligned_buffer.h"
-#include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/gemm_driver.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
 
-struct Bf16gemmKernel {
-  const char* name;  // e.g. "bf16gemm_14x32_avx512bf16"
-  Isa isa;
-  bool needs_avx512bf16;  // in addition to isa
-  gemm_driver::Blocking blk;  // blk.kpack >= 2: A packed as bf16 (pairs, or rows for AMX), else fp32
-  std::vector<gemm_driver::Microkernel> ukernel;
-  bool needs_amx = false;  // AMX-TILE + AMX-BF16, OS state enabled and permission granted
+// A registry entry (common/dispatch.h); ukernel[m - 1] computes m rows. blk.mr / blk.nr equal
+// mr / nr; blk.kpack >= 2: A packed as bf16 (pairs, or rows for AMX), else fp32.
+struct Bf16gemmKernel : TiledKernel<gemm_driver::Microkernel> {
+  gemm_driver::Blocking blk;
 };
-
-// Whether AMX-BF16 tiles are usable in this process: CPUID.(7,0):EDX AMX-BF16 and AMX-TILE,
-// XCR0 XTILECFG + XTILEDATA, and Linux's arch_prctl(ARCH_REQ_XCOMP_PERM, XTILEDATA) granted
-// (the first call requests it, for the whole process).
-bool amx_bf16_usable();
-
-// Whether this CPU runs the variant (its ISA and, where needed, AVX512_BF16).
-bool bf16gemm_kernel_supported(const Bf16gemmKernel& k);
 
 const std::vector<Bf16gemmKernel>& bf16gemm_kernels();
 const Bf16gemmKernel& bf16gemm_selected_kernel();     // honours IK_ISA
-const Bf16gemmKernel& bf16gemm_kernel_for(Isa isa);   // best variant of that ISA; throws if none
 
 struct Bf16gemmOptions {
   int threads = 0;                          // 0: omp_get_max_threads()
@@ -124,11 +112,12 @@ inline void bf16gemv_packed(index_t N, index_t K, float alpha, const float* x, c
 }
 
 namespace detail {
-Bf16gemmKernel make_bf16gemm_kernel_scalar();
-Bf16gemmKernel make_bf16gemm_kernel_avx2();
-Bf16gemmKernel make_bf16gemm_kernel_avx512();
-Bf16gemmKernel make_bf16gemm_kernel_avx512bf16();
-Bf16gemmKernel make_bf16gemm_kernel_amx();
+// The registry entries, constants defined in the ISA files (common/dispatch.h).
+extern const Bf16gemmKernel bf16gemm_kernel_scalar;
+extern const Bf16gemmKernel bf16gemm_kernel_avx2;
+extern const Bf16gemmKernel bf16gemm_kernel_avx512;
+extern const Bf16gemmKernel bf16gemm_kernel_avx512bf16;
+extern const Bf16gemmKernel bf16gemm_kernel_amx;
 // The VDPBF16PS M = 1 microkernel (k-pair panels), shared by the AMX kernel for GEMV.
 void bf16gemm_dpbf16_m1(index_t k, const void* a, const void* b, float* c, index_t ldc, int n, float alpha,
                         float beta);

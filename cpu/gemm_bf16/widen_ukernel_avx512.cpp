@@ -38,13 +38,18 @@ inline __m512 load_bf16(const std::uint16_t* p) {
 template <int M>
 constexpr auto kUkernel = &ik::widen_avx512::ukernel<std::uint16_t, load_bf16, M>;
 
+constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>, kUkernel<7>, kUkernel<8>, kUkernel<9>, kUkernel<10>, kUkernel<11>, kUkernel<12>, kUkernel<13>, kUkernel<14>};
 }  // namespace
 
-Bf16gemmKernel make_bf16gemm_kernel_avx512() {
-  return Bf16gemmKernel{"bf16gemm_14x32_avx512", Isa::avx512, false, {kMR, kNR, kMC, kKC, kNC, 1},
-                     {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>, kUkernel<7>,
-                      kUkernel<8>, kUkernel<9>, kUkernel<10>, kUkernel<11>, kUkernel<12>, kUkernel<13>,
-                      kUkernel<14>}};
-}
+constexpr Bf16gemmKernel bf16gemm_kernel_avx512 = [] {
+  Bf16gemmKernel k;
+  k.name = "bf16gemm_14x32_avx512";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC);
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

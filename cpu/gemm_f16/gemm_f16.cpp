@@ -17,34 +17,22 @@ namespace ik::cpu {
 
 const std::vector<HgemmKernel>& hgemm_kernels() {
   static const std::vector<HgemmKernel> kernels = {
-      detail::make_hgemm_kernel_scalar(),
-      detail::make_hgemm_kernel_avx2(),
-      detail::make_hgemm_kernel_avx512(),
+      detail::hgemm_kernel_scalar,
+      detail::hgemm_kernel_avx2,
+      detail::hgemm_kernel_avx512,
   };
   return kernels;
 }
 
-const HgemmKernel& hgemm_kernel_for(Isa isa) {
-  IK_REQUIRE(isa_supported(isa), "ik::cpu::hgemm_kernel_for", "isa = ", isa_name(isa),
-             " is not supported by this CPU/OS (", cpu_features_string(), ")");
-  for (const HgemmKernel& k : hgemm_kernels())
-    if (k.isa == isa) return k;
-  ik::detail::throw_error("ik::cpu::hgemm_kernel_for", "no hgemm kernel for isa = ", isa_name(isa));
-}
-
-const HgemmKernel& hgemm_selected_kernel() { return hgemm_kernel_for(selected_isa()); }
+const HgemmKernel& hgemm_selected_kernel() { return select_kernel("gemm_f16", hgemm_kernels()); }
 
 namespace {
 
-int resolve_threads(const char* where, const HgemmOptions& opt) {
-  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
-  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
-}
+int resolve_threads(const char* where, const HgemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 
 const HgemmKernel& resolve_kernel(const char* where, const HgemmOptions& opt) {
   if (!opt.kernel) return hgemm_selected_kernel();
-  IK_REQUIRE(isa_supported(opt.kernel->isa), where, "options.kernel = ", opt.kernel->name, " needs ",
-             isa_name(opt.kernel->isa), ", which this CPU/OS cannot run");
+  require_runnable(where, "options.kernel", *opt.kernel);
   return *opt.kernel;
 }
 
@@ -69,7 +57,7 @@ void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float
                                      C, ldc, options);
   const int max_threads = resolve_threads(where, options);
   const HgemmKernel& kern = B.kernel();
-  IK_REQUIRE(isa_supported(kern.isa), where, "B was packed for ", kern.name, ", which this CPU cannot run");
+  IK_REQUIRE(kernel_runnable(kern), where, "B was packed for ", kern.name, ", which this CPU cannot run");
   if (alpha == 0.0f) {
     gemm_driver::scale_c(M, N, beta, C, ldc);
     return;
@@ -87,7 +75,7 @@ void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float
       });
     }
   };
-  gemm_driver::run_packed<float>(blk, kern.ukernel.data(), M, N, K, alpha, pack, B.data(), sizeof(std::uint16_t),
+  gemm_driver::run_packed<float>(blk, kern.ukernel, M, N, K, alpha, pack, B.data(), sizeof(std::uint16_t),
                                  beta, C, ldc, max_threads, kern.staged.uk ? &kern.staged : nullptr);
 }
 

@@ -44,27 +44,24 @@
 #include <vector>
 
 #include "common/aligned_buffer.h"
-#include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/gemm_driver.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
 
-struct HgemmKernel {
-  const char* name;  // e.g. "hgemm_14x32_avx512"
-  Isa isa;
+// A registry entry (common/dispatch.h); ukernel[m - 1] computes m rows: a = packed fp32 A,
+// b = packed fp16 B (common/gemm_driver.h). blk.mr / blk.nr equal mr / nr.
+struct HgemmKernel : TiledKernel<gemm_driver::Microkernel> {
   gemm_driver::Blocking blk;
-  // ukernel[m - 1] computes m rows: a = packed fp32 A, b = packed fp16 B (common/gemm_driver.h).
-  std::vector<gemm_driver::Microkernel> ukernel;
   // B staged in fp32 for compute-bound M (gemm_driver::StagedB: the same bits as ukernel);
   // staged.uk == nullptr: never staged.
-  gemm_driver::StagedB staged = {};
+  gemm_driver::StagedB staged;
 };
 
 // Every variant compiled in; tests and benchmarks loop over it (skipping what the CPU lacks).
 const std::vector<HgemmKernel>& hgemm_kernels();
 const HgemmKernel& hgemm_selected_kernel();          // honours IK_ISA
-const HgemmKernel& hgemm_kernel_for(Isa isa);        // throws ik::Error if unsupported
 
 struct HgemmOptions {
   int threads = 0;                       // 0: omp_get_max_threads()
@@ -112,9 +109,10 @@ inline void hgemv_packed(index_t N, index_t K, float alpha, const float* x, cons
 }
 
 namespace detail {
-HgemmKernel make_hgemm_kernel_scalar();
-HgemmKernel make_hgemm_kernel_avx2();
-HgemmKernel make_hgemm_kernel_avx512();
+// The registry entries, constants defined in the ISA files (common/dispatch.h).
+extern const HgemmKernel hgemm_kernel_scalar;
+extern const HgemmKernel hgemm_kernel_avx2;
+extern const HgemmKernel hgemm_kernel_avx512;
 }  // namespace detail
 
 }  // namespace ik::cpu

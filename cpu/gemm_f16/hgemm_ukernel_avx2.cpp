@@ -40,16 +40,26 @@ void widen_staged_b(const void* src, float* dst, std::size_t n) {
   half_detail::f16_to_f32_avx2(static_cast<const std::uint16_t*>(src), dst, n);
 }
 
+constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>};
 }  // namespace
 
-HgemmKernel make_hgemm_kernel_avx2() {
-  return HgemmKernel{"hgemm_6x16_avx2", Isa::avx2, {kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072, 1},
-                     {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>},
-                     // B staged in fp32 from 4 row tiles per thread on (256 x 1024 x 4 B = 1 MiB of L2):
-                     // the 2 VCVTPH2PS ymm per 12 FMAs share ports 0 and 1 with the FMAs. Measured
-                     // here, 1 thread, interleaved runs: 1024^3 97-99 -> 114-116 GFLOP/s, Llama
-                     // q_proj M = 128 94-95 -> 103 (fp32 AVX2 GEMM: 110-112 and 75).
-                     gemm_driver::StagedB{kStagedUkernels, &widen_staged_b, /*nc=*/1024, /*min_m=*/4 * kMR}};
-}
+constexpr HgemmKernel hgemm_kernel_avx2 = [] {
+  HgemmKernel k;
+  k.name = "hgemm_6x16_avx2";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.blk = gemm_driver::blocking(kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072);
+  // B staged in fp32 from 4 row tiles per thread on (256 x 1024 x 4 B = 1 MiB of L2): the 2
+  // VCVTPH2PS ymm per 12 FMAs share ports 0 and 1 with the FMAs. Measured on a Xeon, 1 thread,
+  // interleaved runs: 1024^3 97-99 -> 114-116 GFLOP/s, Llama q_proj M = 128 94-95 -> 103 (fp32
+  // AVX2 GEMM: 110-112 and 75).
+  k.staged.uk = kStagedUkernels;
+  k.staged.widen = &widen_staged_b;
+  k.staged.nc = 1024;
+  k.staged.min_m = 4 * kMR;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

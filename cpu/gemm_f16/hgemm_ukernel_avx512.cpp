@@ -68,14 +68,22 @@ void widen_staged_b(const void* src, float* dst, std::size_t n) {
   half_detail::f16_to_f32_avx512(static_cast<const std::uint16_t*>(src), dst, n);
 }
 
+constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>, kUkernel<7>, kUkernel<8>, kUkernel<9>, kUkernel<10>, kUkernel<11>, kUkernel<12>, kUkernel<13>, kUkernel<14>};
 }  // namespace
 
-HgemmKernel make_hgemm_kernel_avx512() {
-  return HgemmKernel{"hgemm_14x32_avx512", Isa::avx512, {kMR, kNR, kMC, kKCf16, kNC, 1},
-                     {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>, kUkernel<5>, kUkernel<6>, kUkernel<7>,
-                      kUkernel<8>, kUkernel<9>, kUkernel<10>, kUkernel<11>, kUkernel<12>, kUkernel<13>,
-                      kUkernel<14>},
-                     gemm_driver::StagedB{kStagedUkernels, &widen_staged_b, /*nc=*/kNC, kStageRowsPerThread}};
-}
+constexpr HgemmKernel hgemm_kernel_avx512 = [] {
+  HgemmKernel k;
+  k.name = "hgemm_14x32_avx512";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKCf16, kNC);
+  k.staged.uk = kStagedUkernels;
+  k.staged.widen = &widen_staged_b;
+  k.staged.nc = kNC;
+  k.staged.min_m = kStageRowsPerThread;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

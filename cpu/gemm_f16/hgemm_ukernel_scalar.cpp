@@ -22,11 +22,17 @@ using namespace ik::widen_scalar;  // kMR, kNR: the shared tile
 template <int M>
 constexpr auto kUkernel = &ik::widen_scalar::ukernel<f16_to_f32, M>;
 
+constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>};
 }  // namespace
 
-HgemmKernel make_hgemm_kernel_scalar() {
-  return HgemmKernel{"hgemm_4x8_scalar", Isa::scalar, {kMR, kNR, /*mc=*/64, /*kc=*/256, /*nc=*/1024, 1},
-                     {kUkernel<1>, kUkernel<2>, kUkernel<3>, kUkernel<4>}};
-}
+constexpr HgemmKernel hgemm_kernel_scalar = [] {
+  HgemmKernel k;
+  k.name = "hgemm_4x8_scalar";
+  k.isa = Isa::scalar;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.blk = gemm_driver::blocking(kMR, kNR, /*mc=*/64, /*kc=*/256, /*nc=*/1024);
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -21,22 +21,14 @@ namespace ik::cpu {
 
 const std::vector<SgemmKernel>& sgemm_kernels() {
   static const std::vector<SgemmKernel> kernels = {
-      detail::make_sgemm_kernel_scalar(),
-      detail::make_sgemm_kernel_avx2(),
-      detail::make_sgemm_kernel_avx512(),
+      detail::sgemm_kernel_scalar,
+      detail::sgemm_kernel_avx2,
+      detail::sgemm_kernel_avx512,
   };
   return kernels;
 }
 
-const SgemmKernel& sgemm_kernel_for(Isa isa) {
-  IK_REQUIRE(isa_supported(isa), "ik::cpu::sgemm_kernel_for", "isa = ", isa_name(isa),
-             " is not supported by this CPU/OS (", cpu_features_string(), ")");
-  for (const SgemmKernel& k : sgemm_kernels())
-    if (k.isa == isa) return k;
-  ik::detail::throw_error("ik::cpu::sgemm_kernel_for", "no sgemm kernel for isa = ", isa_name(isa));
-}
-
-const SgemmKernel& sgemm_selected_kernel() { return sgemm_kernel_for(selected_isa()); }
+const SgemmKernel& sgemm_selected_kernel() { return select_kernel("gemm_f32", sgemm_kernels()); }
 
 namespace {
 
@@ -54,15 +46,11 @@ using gemm_driver::span_of;
 using gemm_driver::thread_grid;
 using gemm_driver::threads_for;
 
-int resolve_threads(const char* where, const GemmOptions& opt) {
-  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
-  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
-}
+int resolve_threads(const char* where, const GemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 
 const SgemmKernel& resolve_kernel(const char* where, const GemmOptions& opt) {
   if (!opt.kernel) return sgemm_selected_kernel();
-  IK_REQUIRE(isa_supported(opt.kernel->isa), where, "options.kernel = ", opt.kernel->name,
-             " needs ", isa_name(opt.kernel->isa), ", which this CPU/OS cannot run");
+  require_runnable(where, "options.kernel", *opt.kernel);
   return *opt.kernel;
 }
 
@@ -399,7 +387,7 @@ void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, 
                                      ldc, options);
   const int max_threads = resolve_threads(where, options);
   const SgemmKernel& kern = B.kernel();
-  IK_REQUIRE(isa_supported(kern.isa), where, "B was packed for ", kern.name, ", which this CPU cannot run");
+  IK_REQUIRE(kernel_runnable(kern), where, "B was packed for ", kern.name, ", which this CPU cannot run");
   if (alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
     return;

@@ -40,13 +40,14 @@
 //
 // Test:  make test ARGS='-tc=*sgemm*'      Bench: make bench FILTER=gemm_f32
 #pragma once
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/aligned_buffer.h"
 #include "common/blas_types.h"
-#include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
@@ -87,13 +88,12 @@ using SgemmGemvPacked = void (*)(index_t K, index_t kc, const float* x, const fl
                                  index_t jp0, index_t jp1, index_t N, float alpha, float beta, float* c,
                                  float* partial);
 
-struct SgemmKernel {
-  const char* name;  // e.g. "sgemm_14x32_avx512"
-  Isa isa;
-  int mr, nr;        // register tile
-  int mc, kc, nc;    // cache blocks (multiples of mr / nr)
-  // ukernel[m - 1] computes m rows, m = 1..mr.
-  std::vector<SgemmMicrokernel> ukernel;
+// A registry entry (common/dispatch.h): name, ISA level, required features and the MR x NR tile
+// come from KernelInfo. Built as a constant in its ISA file (no code of that file runs before
+// dispatch), copied into the registry by gemm_f32.cpp.
+// ukernel[m - 1] computes m rows, m = 1..mr (TiledKernel::set_ukernels).
+struct SgemmKernel : TiledKernel<SgemmMicrokernel> {
+  int mc = 0, kc = 0, nc = 0;  // cache blocks (multiples of mr / nr)
   SgemmPackBTrans pack_b_trans = nullptr;  // nullptr: the portable loop in gemm_f32.cpp
   SgemmPackA pack_a = nullptr;             // nullptr: the portable loop in gemm_f32.cpp
   SgemmSmallMBt small_m_bt = nullptr;      // nullptr: small M goes through the packed path
@@ -101,13 +101,12 @@ struct SgemmKernel {
   SgemmGemvPacked gemv_packed = nullptr;   // nullptr: M = 1 goes through the microkernels
 };
 
-// The registry: every variant compiled into the library, best last. Tests and benchmarks loop
-// over it; a variant whose ISA this CPU lacks is listed but must be skipped (isa_supported).
+// The registry: every variant compiled into the library, best last within each ISA level. Tests
+// and benchmarks loop over it; a variant this CPU cannot run is listed but must be skipped
+// (kernel_runnable).
 const std::vector<SgemmKernel>& sgemm_kernels();
-// The variant dispatch would use now (honours IK_ISA).
+// The variant dispatch would use now (select_kernel: honours IK_ISA).
 const SgemmKernel& sgemm_selected_kernel();
-// The variant for a given ISA (throws ik::Error if the CPU cannot run it).
-const SgemmKernel& sgemm_kernel_for(Isa isa);
 
 struct GemmOptions {
   int threads = 0;                       // 0: omp_get_max_threads()

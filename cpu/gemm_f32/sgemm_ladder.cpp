@@ -52,8 +52,7 @@ void sgemm_blocked(index_t M, index_t N, index_t K, float alpha, const float* A,
                    const GemmOptions& options) {
   constexpr const char* where = "ik::cpu::sgemm_blocked";
   check_ladder_args(where, M, N, K, A, lda, B, ldb, C, ldc);
-  IK_REQUIRE(options.threads >= 0, where, "options.threads = ", options.threads, " must be >= 0");
-  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const int threads = resolve_threads(where, options.threads);
   // KB x JB floats of B = 256 x 512 x 4 B = 512 KiB: inside a 1-2 MiB L2 with room for C rows.
   constexpr index_t kIB = 32, kKB = 256, kJB = 512;
 #pragma omp parallel for schedule(static) num_threads(threads)

@@ -151,13 +151,24 @@ void pack_a_avx2(const float* a, index_t lda, index_t kc, int m, float* dst) {
   }
 }
 
+
+constexpr std::array<SgemmMicrokernel, kMR> kUkernels = {&ukernel_avx2<1>, &ukernel_avx2<2>, &ukernel_avx2<3>,
+                                                         &ukernel_avx2<4>, &ukernel_avx2<5>, &ukernel_avx2<6>};
 }  // namespace
 
-SgemmKernel make_sgemm_kernel_avx2() {
-  return SgemmKernel{"sgemm_6x16_avx2", Isa::avx2, kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072,
-                     {&ukernel_avx2<1>, &ukernel_avx2<2>, &ukernel_avx2<3>, &ukernel_avx2<4>,
-                      &ukernel_avx2<5>, &ukernel_avx2<6>},
-                     &pack_b_trans_avx2, &pack_a_avx2};
-}
+constexpr SgemmKernel sgemm_kernel_avx2 = [] {
+  SgemmKernel k;
+  k.name = "sgemm_6x16_avx2";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.mc = 96;
+  k.kc = 256;
+  k.nc = 3072;
+  k.pack_b_trans = &pack_b_trans_avx2;
+  k.pack_a = &pack_a_avx2;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -286,16 +286,30 @@ void gemv_packed_avx512(index_t K, index_t kc_max, const float* x, const float* 
   }
 }
 
+
+template <int... M>
+constexpr std::array<SgemmMicrokernel, sizeof...(M)> ukernel_table(std::integer_sequence<int, M...>) {
+  return {&ukernel_avx512<M + 1>...};
+}
+constexpr auto kUkernels = ukernel_table(std::make_integer_sequence<int, kMR>{});
 }  // namespace
 
-SgemmKernel make_sgemm_kernel_avx512() {
-  return SgemmKernel{"sgemm_14x32_avx512", Isa::avx512, kMR, kNR, kMC, kKC, kNC,
-                     {&ukernel_avx512<1>, &ukernel_avx512<2>, &ukernel_avx512<3>, &ukernel_avx512<4>,
-                      &ukernel_avx512<5>, &ukernel_avx512<6>, &ukernel_avx512<7>, &ukernel_avx512<8>,
-                      &ukernel_avx512<9>, &ukernel_avx512<10>, &ukernel_avx512<11>, &ukernel_avx512<12>,
-                      &ukernel_avx512<13>, &ukernel_avx512<14>},
-                     &pack_b_trans_avx512, &pack_a_avx512, &small_m_bt_avx512, /*small_m_max=*/4,
-                     &gemv_packed_avx512};
-}
+constexpr SgemmKernel sgemm_kernel_avx512 = [] {
+  SgemmKernel k;
+  k.name = "sgemm_14x32_avx512";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.mc = kMC;
+  k.kc = kKC;
+  k.nc = kNC;
+  k.pack_b_trans = &pack_b_trans_avx512;
+  k.pack_a = &pack_a_avx512;
+  k.small_m_bt = &small_m_bt_avx512;
+  k.small_m_max = 4;
+  k.gemv_packed = &gemv_packed_avx512;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

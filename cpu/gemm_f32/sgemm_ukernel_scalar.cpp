@@ -34,11 +34,21 @@ void ukernel_scalar(index_t k, const float* a, const float* b, float* c, index_t
   }
 }
 
+
+constexpr std::array<SgemmMicrokernel, kMR> kUkernels = {&ukernel_scalar<1>, &ukernel_scalar<2>, &ukernel_scalar<3>,
+                                                         &ukernel_scalar<4>};
 }  // namespace
 
-SgemmKernel make_sgemm_kernel_scalar() {
-  return SgemmKernel{"sgemm_4x8_scalar", Isa::scalar, kMR, kNR, /*mc=*/64, /*kc=*/256, /*nc=*/1024,
-                     {&ukernel_scalar<1>, &ukernel_scalar<2>, &ukernel_scalar<3>, &ukernel_scalar<4>}};
-}
+constexpr SgemmKernel sgemm_kernel_scalar = [] {
+  SgemmKernel k;
+  k.name = "sgemm_4x8_scalar";
+  k.isa = Isa::scalar;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.mc = 64;
+  k.kc = 256;
+  k.nc = 1024;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

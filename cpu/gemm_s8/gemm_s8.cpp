@@ -21,38 +21,16 @@ namespace ik::cpu {
 
 const std::vector<S8Kernel>& gemm_s8_kernels() {
   static const std::vector<S8Kernel> kernels = {
-      detail::make_gemm_s8_kernel_scalar(),
-      detail::make_gemm_s8_kernel_avx2(),
-      detail::make_gemm_s8_kernel_avx2vnni(),
-      detail::make_gemm_s8_kernel_avx512vnni(),
-      detail::make_gemm_s8_kernel_amx(),
+      detail::gemm_s8_kernel_scalar,
+      detail::gemm_s8_kernel_avx2,
+      detail::gemm_s8_kernel_avx2vnni,
+      detail::gemm_s8_kernel_avx512vnni,
+      detail::gemm_s8_kernel_amx,
   };
   return kernels;
 }
 
-bool s8_kernel_supported(const S8Kernel& k) {
-  return isa_supported(k.isa) && (!k.needs_vnni || cpu_features().avx512vnni) &&
-         (!k.needs_amx_int8 || (cpu_features().amx_int8 && amx_permitted())) &&
-         (!k.needs_avxvnni || cpu_features().avxvnni);
-}
-
-const S8Kernel& gemm_s8_selected_kernel() {
-  constexpr const char* where = "ik::cpu::gemm_s8_selected_kernel";
-  const Isa isa = selected_isa();
-  const S8Kernel* fallback = nullptr;
-  const auto& ks = gemm_s8_kernels();
-  for (auto it = ks.rbegin(); it != ks.rend(); ++it) {
-    if (it->isa == isa && s8_kernel_supported(*it)) return *it;
-    if (it->isa == isa) fallback = &*it;
-  }
-  // AVX-512 without VNNI: the AVX2 variant, unless AVX-512 was forced explicitly.
-  const char* forced = std::getenv("IK_ISA");
-  IK_REQUIRE(!(forced && *forced), where, "IK_ISA = ", forced, " but ",
-             fallback ? fallback->name : "no gemm_s8 variant", " cannot run here (", cpu_features_string(), ")");
-  for (auto it = ks.rbegin(); it != ks.rend(); ++it)
-    if (it->isa == Isa::avx2 && s8_kernel_supported(*it)) return *it;
-  return gemm_s8_kernels().front();
-}
+const S8Kernel& gemm_s8_selected_kernel() { return select_kernel("gemm_s8", gemm_s8_kernels()); }
 
 namespace {
 
@@ -62,10 +40,7 @@ using gemm_driver::round_up;
 using gemm_driver::span_of_bytes;
 using gemm_driver::thread_grid;
 
-int resolve_threads(const char* where, const S8Options& opt) {
-  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
-  return opt.threads > 0 ? opt.threads : omp_get_max_threads();
-}
+int resolve_threads(const char* where, const S8Options& opt) { return ik::resolve_threads(where, opt.threads); }
 
 bool finite_positive(float s) { return std::isfinite(s) && s > 0.0f; }
 
@@ -248,7 +223,7 @@ int check_run(const char* where, index_t M, index_t N, index_t K, const std::uin
   IK_REQUIRE(!gemm_driver::overlaps(span_of_bytes(C, M, N, ldc, c_elem), span_of_bytes(A, M, K, lda, 1)), where, "C overlaps A (output aliasing an input)");
   IK_REQUIRE(opt.kernel == nullptr || opt.kernel == &W.kernel(), where, "options.kernel = ",
              opt.kernel ? opt.kernel->name : "", " but W was packed for ", W.kernel().name);
-  IK_REQUIRE(s8_kernel_supported(W.kernel()), where, "W was packed for ", W.kernel().name,
+  IK_REQUIRE(kernel_runnable(W.kernel()), where, "W was packed for ", W.kernel().name,
              ", which this CPU cannot run");
   if (bias)
     for (index_t j = 0; j < N; ++j)
@@ -304,8 +279,7 @@ PackedWeightS8 gemm_s8_pack_weights(Trans transw, index_t K, index_t N, const st
     IK_REQUIRE(finite_positive(scales[j]), where, "scales[", j, "] = ", scales[j], " must be > 0 and finite");
   const int threads = resolve_threads(where, options);
   const S8Kernel* kern = options.kernel ? options.kernel : &gemm_s8_selected_kernel();
-  IK_REQUIRE(s8_kernel_supported(*kern), where, "options.kernel = ", kern->name,
-             " cannot run on this CPU (", cpu_features_string(), ")");
+  require_runnable(where, "options.kernel", *kern);
 
   PackedWeightS8 p;
   p.k_ = K;

@@ -75,7 +75,7 @@
 #include <vector>
 
 #include "common/aligned_buffer.h"
-#include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/matrix.h"
 #include "common/blas_types.h"
 #include "cpu/gemm_s8/quantize.h"
@@ -128,26 +128,21 @@ struct S8BlockArgs {
 };
 using S8BlockKernel = void (*)(const S8BlockArgs&);
 
-struct S8Kernel {
-  const char* name;   // "gemm_u8s8s32_6x64_avx512vnni"
-  Isa isa;            // the dispatch ISA
-  bool needs_vnni;    // also needs AVX512_VNNI
-  int mr, nr;         // register tile
-  int kg;             // k per group in the packed W (and per kernel step)
-  S8APack a_pack;
-  int mc;             // rows of A packed at a time (multiple of mr)
-  std::vector<S8Microkernel> ukernel;  // [m - 1], m = 1..mr (empty when `block` is set)
-  int kp_multiple = 4;               // K is padded with zero weights to a multiple of this
-  index_t a_chunk_k = 0;             // S8APack::rows: the K chunk (multiple of kp_multiple)
-  S8BlockKernel block = nullptr;     // set: the loop nest hands it whole blocks instead
-  bool needs_amx_int8 = false;       // AMX-TILE + AMX-INT8 with the OS permission (amx_permitted)
-  bool needs_avxvnni = false;        // the VEX-encoded VNNI (cpu_features().avxvnni)
+// A registry entry (common/dispatch.h: name, ISA level, required features, MR x NR tile).
+// ukernel[m - 1], m = 1..mr, or, for a kernel with `block` set, no table (ukernel == nullptr).
+struct S8Kernel : TiledKernel<S8Microkernel> {
+  int kg = 4;                          // k per group in the packed W (and per kernel step)
+  S8APack a_pack = S8APack::u8x4;
+  int mc = 0;                          // rows of A packed at a time (multiple of mr)
+  int kp_multiple = 4;                 // K is padded with zero weights to a multiple of this
+  index_t a_chunk_k = 0;               // S8APack::rows: the K chunk (multiple of kp_multiple)
+  S8BlockKernel block = nullptr;       // set: the loop nest hands it whole blocks instead
   index_t w_block_bytes = index_t(1) << 20;  // the W block of one jc step (L2 resident)
 };
 
-// Registry, best last. A variant this CPU lacks is listed but must be skipped (s8_kernel_supported).
+// Registry, best last within each ISA level. A variant this CPU lacks is listed but must be
+// skipped (kernel_runnable).
 const std::vector<S8Kernel>& gemm_s8_kernels();
-bool s8_kernel_supported(const S8Kernel& k);
 // The variant dispatch uses now (honours IK_ISA); throws if the forced ISA cannot run it.
 const S8Kernel& gemm_s8_selected_kernel();
 
@@ -246,11 +241,12 @@ inline void prefetch_c_tile(const void* c, index_t ldc, int nr, const S8Epilogue
   }
 }
 
-S8Kernel make_gemm_s8_kernel_scalar();
-S8Kernel make_gemm_s8_kernel_avx2();
-S8Kernel make_gemm_s8_kernel_avx2vnni();
-S8Kernel make_gemm_s8_kernel_avx512vnni();
-S8Kernel make_gemm_s8_kernel_amx();
+// The registry entries, constants defined in the ISA files (common/dispatch.h).
+extern const S8Kernel gemm_s8_kernel_scalar;
+extern const S8Kernel gemm_s8_kernel_avx2;
+extern const S8Kernel gemm_s8_kernel_avx2vnni;
+extern const S8Kernel gemm_s8_kernel_avx512vnni;
+extern const S8Kernel gemm_s8_kernel_amx;
 }  // namespace detail
 
 }  // namespace ik::cpu

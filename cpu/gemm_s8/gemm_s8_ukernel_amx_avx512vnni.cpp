@@ -232,13 +232,20 @@ void block_amx(const S8BlockArgs& b) {
 
 }  // namespace
 
-S8Kernel make_gemm_s8_kernel_amx() {
-  S8Kernel k{"gemm_u8s8s32_32x32_avx512amx", Isa::avx512, true, kMR, kNR, kKG, S8APack::rows, kMC, {}};
+constexpr S8Kernel gemm_s8_kernel_amx = [] {
+  S8Kernel k;
+  k.name = "gemm_u8s8s32_32x32_avx512amx";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle | feature::avx512vnni | feature::amx_tile | feature::amx_int8;
+  k.mr = kMR;
+  k.nr = kNR;
+  k.kg = kKG;
+  k.a_pack = S8APack::rows;
+  k.mc = kMC;
   k.kp_multiple = kTileK;
   k.a_chunk_k = kKC;
   k.block = &block_amx;
-  k.needs_amx_int8 = true;
   return k;
-}
+}();
 
 }  // namespace ik::cpu::detail

@@ -63,12 +63,20 @@ void ukernel_avx2(index_t steps, const std::uint8_t* a, const std::int8_t* w, vo
   store_tile_avx2<M>(acc0, acc1, c, ldc, n, ep);
 }
 
+constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_avx2<1>, &ukernel_avx2<2>, &ukernel_avx2<3>, &ukernel_avx2<4>, &ukernel_avx2<5>, &ukernel_avx2<6>};
 }  // namespace
 
-S8Kernel make_gemm_s8_kernel_avx2() {
-  return S8Kernel{"gemm_u8s8s32_6x16_avx2", Isa::avx2, false, kMR, kNR, kKG, S8APack::u16x2, kMC,
-                  {&ukernel_avx2<1>, &ukernel_avx2<2>, &ukernel_avx2<3>, &ukernel_avx2<4>, &ukernel_avx2<5>,
-                   &ukernel_avx2<6>}};
-}
+constexpr S8Kernel gemm_s8_kernel_avx2 = [] {
+  S8Kernel k;
+  k.name = "gemm_u8s8s32_6x16_avx2";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.kg = kKG;
+  k.a_pack = S8APack::u16x2;
+  k.mc = kMC;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -64,14 +64,20 @@ void ukernel_avxvnni(index_t steps, const std::uint8_t* a, const std::int8_t* w,
   store_tile_avx2<M>(acc0, acc1, c, ldc, n, ep);
 }
 
+constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_avxvnni<1>, &ukernel_avxvnni<2>, &ukernel_avxvnni<3>, &ukernel_avxvnni<4>, &ukernel_avxvnni<5>, &ukernel_avxvnni<6>};
 }  // namespace
 
-S8Kernel make_gemm_s8_kernel_avx2vnni() {
-  S8Kernel k{"gemm_u8s8s32_6x16_avx2vnni", Isa::avx2, false, kMR, kNR, kKG, S8APack::u8x4, kMC,
-             {&ukernel_avxvnni<1>, &ukernel_avxvnni<2>, &ukernel_avxvnni<3>, &ukernel_avxvnni<4>,
-              &ukernel_avxvnni<5>, &ukernel_avxvnni<6>}};
-  k.needs_avxvnni = true;
+constexpr S8Kernel gemm_s8_kernel_avx2vnni = [] {
+  S8Kernel k;
+  k.name = "gemm_u8s8s32_6x16_avx2vnni";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle | feature::avxvnni;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.kg = kKG;
+  k.a_pack = S8APack::u8x4;
+  k.mc = kMC;
   return k;
-}
+}();
 
 }  // namespace ik::cpu::detail

@@ -109,12 +109,20 @@ void ukernel_vnni(index_t steps, const std::uint8_t* a, const std::int8_t* w, vo
 #undef IK_S8_ROW
 #undef IK_S8_STORE
 
+constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_vnni<1>, &ukernel_vnni<2>, &ukernel_vnni<3>, &ukernel_vnni<4>, &ukernel_vnni<5>, &ukernel_vnni<6>};
 }  // namespace
 
-S8Kernel make_gemm_s8_kernel_avx512vnni() {
-  return S8Kernel{"gemm_u8s8s32_6x64_avx512vnni", Isa::avx512, true, kMR, kNR, kKG, S8APack::u8x4, kMC,
-                  {&ukernel_vnni<1>, &ukernel_vnni<2>, &ukernel_vnni<3>, &ukernel_vnni<4>, &ukernel_vnni<5>,
-                   &ukernel_vnni<6>}};
-}
+constexpr S8Kernel gemm_s8_kernel_avx512vnni = [] {
+  S8Kernel k;
+  k.name = "gemm_u8s8s32_6x64_avx512vnni";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle | feature::avx512vnni;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.kg = kKG;
+  k.a_pack = S8APack::u8x4;
+  k.mc = kMC;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -44,11 +44,19 @@ void ukernel_scalar(index_t steps, const std::uint8_t* a, const std::int8_t* w, 
     }
 }
 
+constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_scalar<1>, &ukernel_scalar<2>, &ukernel_scalar<3>, &ukernel_scalar<4>};
 }  // namespace
 
-S8Kernel make_gemm_s8_kernel_scalar() {
-  return S8Kernel{"gemm_u8s8s32_4x16_scalar", Isa::scalar, false, kMR, kNR, kKG, S8APack::u8x4, /*mc=*/64,
-                  {&ukernel_scalar<1>, &ukernel_scalar<2>, &ukernel_scalar<3>, &ukernel_scalar<4>}};
-}
+constexpr S8Kernel gemm_s8_kernel_scalar = [] {
+  S8Kernel k;
+  k.name = "gemm_u8s8s32_4x16_scalar";
+  k.isa = Isa::scalar;
+  k.set_ukernels(kUkernels);
+  k.nr = kNR;
+  k.kg = kKG;
+  k.a_pack = S8APack::u8x4;
+  k.mc = 64;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

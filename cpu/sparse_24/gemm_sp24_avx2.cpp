@@ -105,8 +105,18 @@ void gemv_avx2(const Sparse24Matrix& W, index_t r0, index_t r1, const float* xpa
 
 }  // namespace
 
-Sp24Kernel make_sp24_kernel_avx2() {
-  return {"gemm_sp24_f32_3x32_avx2", "gemv_sp24_f32_gather8_avx2", Isa::avx2, kMR, kNR, kKC, gemm_avx2, gemv_avx2};
-}
+constexpr Sp24Kernel sp24_kernel_avx2 = [] {
+  Sp24Kernel k;
+  k.name = "gemm_sp24_f32_3x32_avx2";
+  k.gemv_name = "gemv_sp24_f32_gather8_avx2";
+  k.isa = Isa::avx2;
+  k.requires = feature::avx2_bundle;
+  k.mr = kMR;
+  k.nr = kNR;
+  k.kc = kKC;
+  k.gemm = gemm_avx2;
+  k.gemv = gemv_avx2;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

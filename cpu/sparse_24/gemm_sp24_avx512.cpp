@@ -165,9 +165,18 @@ void gemv_avx512(const Sparse24Matrix& W, index_t r0, index_t r1, const float* x
 
 }  // namespace
 
-Sp24Kernel make_sp24_kernel_avx512() {
-  return {"gemm_sp24_f32_6x64_avx512", "gemv_sp24_f32_perm16_avx512", Isa::avx512, kMR, kNR, kKC,
-          gemm_avx512, gemv_avx512};
-}
+constexpr Sp24Kernel sp24_kernel_avx512 = [] {
+  Sp24Kernel k;
+  k.name = "gemm_sp24_f32_6x64_avx512";
+  k.gemv_name = "gemv_sp24_f32_perm16_avx512";
+  k.isa = Isa::avx512;
+  k.requires = feature::avx512_bundle;
+  k.mr = kMR;
+  k.nr = kNR;
+  k.kc = kKC;
+  k.gemm = gemm_avx512;
+  k.gemv = gemv_avx512;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

@@ -47,8 +47,17 @@ void gemv_scalar(const Sparse24Matrix& W, index_t r0, index_t r1, const float* x
 
 }  // namespace
 
-Sp24Kernel make_sp24_kernel_scalar() {
-  return {"gemm_sp24_f32_scalar", "gemv_sp24_f32_scalar", Isa::scalar, kMR, kNR, kKC, gemm_scalar, gemv_scalar};
-}
+constexpr Sp24Kernel sp24_kernel_scalar = [] {
+  Sp24Kernel k;
+  k.name = "gemm_sp24_f32_scalar";
+  k.gemv_name = "gemv_sp24_f32_scalar";
+  k.isa = Isa::scalar;
+  k.mr = kMR;
+  k.nr = kNR;
+  k.kc = kKC;
+  k.gemm = gemm_scalar;
+  k.gemv = gemv_scalar;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

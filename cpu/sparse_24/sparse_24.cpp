@@ -156,20 +156,12 @@ void sp24_decompress(const Sparse24Matrix& s, float* W, index_t ldw) {
 // ---------------------------------------------------------------------------------------------
 
 const std::vector<Sp24Kernel>& sp24_kernels() {
-  static const std::vector<Sp24Kernel> k = {detail::make_sp24_kernel_scalar(), detail::make_sp24_kernel_avx2(),
-                                            detail::make_sp24_kernel_avx512()};
+  static const std::vector<Sp24Kernel> k = {detail::sp24_kernel_scalar, detail::sp24_kernel_avx2,
+                                            detail::sp24_kernel_avx512};
   return k;
 }
 
-const Sp24Kernel& sp24_kernel_for(Isa isa) {
-  IK_REQUIRE(isa_supported(isa), "ik::cpu::sp24_kernel_for", "isa = ", isa_name(isa),
-             " is not supported by this CPU/OS (", cpu_features_string(), ")");
-  for (const Sp24Kernel& k : sp24_kernels())
-    if (k.isa == isa) return k;
-  ik::detail::throw_error("ik::cpu::sp24_kernel_for", "no kernel for isa = ", isa_name(isa));
-}
-
-const Sp24Kernel& sp24_selected_kernel() { return sp24_kernel_for(selected_isa()); }
+const Sp24Kernel& sp24_selected_kernel() { return select_kernel("sparse_24", sp24_kernels()); }
 
 // ---------------------------------------------------------------------------------------------
 // Run
@@ -177,10 +169,8 @@ const Sp24Kernel& sp24_selected_kernel() { return sp24_kernel_for(selected_isa()
 namespace {
 
 const Sp24Kernel& resolve_kernel(const char* where, const Sp24Options& opt) {
-  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
   if (!opt.kernel) return sp24_selected_kernel();
-  IK_REQUIRE(isa_supported(opt.kernel->isa), where, "options.kernel = ", opt.kernel->name, " needs ",
-             isa_name(opt.kernel->isa), ", which this CPU/OS cannot run");
+  require_runnable(where, "options.kernel", *opt.kernel);
   return *opt.kernel;
 }
 
@@ -206,7 +196,7 @@ void gemm_sp24(const Sparse24Matrix& W, index_t N, const float* X, index_t ldx, 
   IK_REQUIRE(Y != nullptr || M == 0 || N == 0, where, "Y is null with M = ", M, ", N = ", N);
   IK_REQUIRE(X != nullptr || K == 0 || N == 0, where, "X is null with K = ", K, ", N = ", N);
   const Sp24Kernel& kern = resolve_kernel(where, options);
-  const int max_threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const int max_threads = resolve_threads(where, options.threads);
   if (M == 0 || N == 0) return;
   if (K == 0) {
     for (index_t i = 0; i < M; ++i) std::fill(Y + i * ldy, Y + i * ldy + N, 0.0f);

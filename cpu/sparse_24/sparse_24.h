@@ -48,7 +48,7 @@
 #include <vector>
 
 #include "common/aligned_buffer.h"
-#include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
@@ -100,20 +100,17 @@ using Gemm24Fn = void (*)(const Sparse24Matrix& W, index_t r0, index_t r1, index
 using Gemv24Fn = void (*)(const Sparse24Matrix& W, index_t r0, index_t r1, const float* xpad,
                           float* y, index_t incy);
 
-struct Sp24Kernel {
-  const char* name;        // "gemm_sp24_f32_6x64_avx512"
-  const char* gemv_name;   // "gemv_sp24_f32_perm16_avx512"
-  Isa isa;
-  int mr, nr;              // register tile of Y
-  int kc;                  // rows of packed X per block (multiple of 32: whole meta words;
-                           // the shipped variants use all of K in one block)
-  Gemm24Fn gemm;
-  Gemv24Fn gemv;
+// A registry entry (common/dispatch.h: name (of the GEMM), ISA level, features, MR x NR tile).
+struct Sp24Kernel : KernelInfo {
+  const char* gemv_name = "";  // "gemv_sp24_f32_perm16_avx512"
+  int kc = 0;                  // rows of packed X per block (multiple of 32: whole meta words;
+                               // the shipped variants use all of K in one block)
+  Gemm24Fn gemm = nullptr;
+  Gemv24Fn gemv = nullptr;
 };
 
 const std::vector<Sp24Kernel>& sp24_kernels();
 const Sp24Kernel& sp24_selected_kernel();
-const Sp24Kernel& sp24_kernel_for(Isa isa);
 
 struct Sp24Options {
   int threads = 0;                      // 0: omp_get_max_threads()

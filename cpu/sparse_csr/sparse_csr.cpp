@@ -207,21 +207,12 @@ void csr_to_dense(const CsrMatrix& csr, float* W, index_t ldw) {
 // ---------------------------------------------------------------------------------------------
 
 const std::vector<SpmmCsrKernel>& spmm_csr_kernels() {
-  static const std::vector<SpmmCsrKernel> k = {detail::make_spmm_csr_kernel_scalar(),
-                                               detail::make_spmm_csr_kernel_avx2(),
-                                               detail::make_spmm_csr_kernel_avx512()};
+  static const std::vector<SpmmCsrKernel> k = {detail::spmm_csr_kernel_scalar, detail::spmm_csr_kernel_avx2,
+                                               detail::spmm_csr_kernel_avx512};
   return k;
 }
 
-const SpmmCsrKernel& spmm_csr_kernel_for(Isa isa) {
-  IK_REQUIRE(isa_supported(isa), "ik::cpu::spmm_csr_kernel_for", "isa = ", isa_name(isa),
-             " is not supported by this CPU/OS (", cpu_features_string(), ")");
-  for (const SpmmCsrKernel& k : spmm_csr_kernels())
-    if (k.isa == isa) return k;
-  ik::detail::throw_error("ik::cpu::spmm_csr_kernel_for", "no kernel for isa = ", isa_name(isa));
-}
-
-const SpmmCsrKernel& spmm_csr_selected_kernel() { return spmm_csr_kernel_for(selected_isa()); }
+const SpmmCsrKernel& spmm_csr_selected_kernel() { return select_kernel("sparse_csr", spmm_csr_kernels()); }
 
 // ---------------------------------------------------------------------------------------------
 // Load balancing
@@ -257,10 +248,8 @@ std::vector<index_t> csr_balanced_rows(const std::int64_t* row_ptr, index_t rows
 namespace {
 
 const SpmmCsrKernel& resolve_kernel(const char* where, const SparseOptions& opt) {
-  IK_REQUIRE(opt.threads >= 0, where, "options.threads = ", opt.threads, " must be >= 0");
   if (!opt.kernel) return spmm_csr_selected_kernel();
-  IK_REQUIRE(isa_supported(opt.kernel->isa), where, "options.kernel = ", opt.kernel->name, " needs ",
-             isa_name(opt.kernel->isa), ", which this CPU/OS cannot run");
+  require_runnable(where, "options.kernel", *opt.kernel);
   return *opt.kernel;
 }
 
@@ -299,7 +288,7 @@ void spmm_csr(const CsrMatrix& W, index_t N, const float* X, index_t ldx, float*
   IK_REQUIRE(Y != nullptr || M == 0 || N == 0, where, "Y is null with M = ", M, ", N = ", N);
   IK_REQUIRE(X != nullptr || K == 0 || N == 0 || W.nnz() == 0, where, "X is null with K = ", K, ", N = ", N);
   const SpmmCsrKernel& kern = resolve_kernel(where, options);
-  const int max_threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const int max_threads = resolve_threads(where, options.threads);
   if (M == 0 || N == 0) return;
   if (X && K > 0)
     IK_REQUIRE(!overlaps(Y, static_cast<std::size_t>((M - 1) * ldy + N) * sizeof(float), X,

@@ -48,7 +48,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/cpu_features.h"
+#include "common/dispatch.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
@@ -149,23 +149,21 @@ using SpmvCsr16Fn = void (*)(const std::int64_t* row_ptr, const std::uint16_t* c
                              const float* values, index_t r0, index_t r1, const float* x, float* y,
                              index_t incy);
 
-struct SpmmCsrKernel {
-  const char* name;       // e.g. "spmm_csr_f32_nr128_avx512"
-  const char* spmv_name;  // e.g. "spmv_csr_f32_gather16_avx512"
-  Isa isa;
-  int nr;                 // columns of Y accumulated in registers per pass
-  SpmmCsrFn spmm;
-  SpmvCsrFn spmv;
+// A registry entry (common/dispatch.h: name (of the SpMM), ISA level, features, tile: nr
+// columns of Y accumulated in registers per pass).
+struct SpmmCsrKernel : KernelInfo {
+  const char* spmv_name = "";  // e.g. "spmv_csr_f32_gather16_avx512"
+  SpmmCsrFn spmm = nullptr;
+  SpmvCsrFn spmv = nullptr;
   // Used instead of spmm for N >= 2 when the matrix has K blocks; null: spmm always.
   SpmmCsrKBlockedFn spmm_kblocked = nullptr;
   // Used instead of spmv when the matrix has 16-bit column indices; null: spmv always.
   SpmvCsr16Fn spmv16 = nullptr;
 };
 
-// Every variant compiled in, best last; skip those !isa_supported(isa).
+// Every variant compiled in, best last; skip those !kernel_runnable(k).
 const std::vector<SpmmCsrKernel>& spmm_csr_kernels();
 const SpmmCsrKernel& spmm_csr_selected_kernel();   // honours IK_ISA
-const SpmmCsrKernel& spmm_csr_kernel_for(Isa isa); // throws if the CPU cannot run it
 
 struct SparseOptions {
   int threads = 0;                         // 0: omp_get_max_threads()

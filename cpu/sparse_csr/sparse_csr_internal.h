@@ -3,7 +3,6 @@
 #include "cpu/sparse_csr/sparse_csr.h"
 
 namespace ik::cpu::detail {
-SpmmCsrKernel make_spmm_csr_kernel_scalar();
-SpmmCsrKernel make_spmm_csr_kernel_avx2();
-SpmmCsrKernel make_spmm_csr_kernel_avx512();
+// The registry entries, constants defined in the ISA files (common/dispatch.h).
+extern const SpmmCsrKernel spmm_csr_kernel_scalar, spmm_csr_kernel_avx2, spmm_csr_kernel_avx512;
 }  // namespace ik::cpu::detail

@@ -44,9 +44,15 @@ void spmv_scalar(const std::int64_t* row_ptr, const std::int32_t* col_idx, const
 
 }  // namespace
 
-SpmmCsrKernel make_spmm_csr_kernel_scalar() {
-  return {"spmm_csr_f32_scalar", "spmv_csr_f32_scalar", Isa::scalar, static_cast<int>(kChunk),
-          spmm_scalar, spmv_scalar};
-}
+constexpr SpmmCsrKernel spmm_csr_kernel_scalar = [] {
+  SpmmCsrKernel k;
+  k.name = "spmm_csr_f32_scalar";
+  k.spmv_name = "spmv_csr_f32_scalar";
+  k.isa = Isa::scalar;
+  k.nr = static_cast<int>(kChunk);
+  k.spmm = spmm_scalar;
+  k.spmv = spmv_scalar;
+  return k;
+}();
 
 }  // namespace ik::cpu::detail

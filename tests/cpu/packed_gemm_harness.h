@@ -1,7 +1,7 @@
 // The shared test harness of the pre-packed-weight float GEMM families (cpu/gemm_f16,
 // cpu/gemm_bf16): one Case, one run_case against reference/gemm_f32 on the exactly widened
-// inputs, the four sweeps every such family must pass, and the checks of alpha/beta, IK_ISA
-// forcing and bad input. A family supplies its traits (kName, kernels, selected, kernel_for,
+// inputs, the four sweeps every such family must pass, and the checks of alpha/beta and bad
+// input (IK_ISA forcing is checked once for every family, in tests/cpu/test_dispatch.cpp). A family supplies its traits (kName, kernels, selected,
 // narrow/widen, pack/run/gemv, tolerance, skip) and calls these from its own TEST_CASEs; see
 // tests/cpu/test_gemm_f16.cpp for the tolerance derivation.
 #pragma once
@@ -202,32 +202,6 @@ struct PackedGemmHarness {
     CHECK(D == std::vector<float>{3, 3, 3, 3});
   }
 
-  // IK_ISA=scalar|avx2|avx512 (make test's forced-ISA runs) selects that variant, or the selection
-  // throws where the CPU cannot run it; without IK_ISA the selection follows selected_isa().
-  static void isa_forcing() {
-    const char* forced = std::getenv("IK_ISA");
-    if (!forced || !*forced) {
-      CHECK(Family::selected().isa == selected_isa());
-      return;
-    }
-    const Isa want = parse_isa(forced);
-    const std::string what = std::string("IK_ISA forced ") + Family::kName + " path";
-    if (skip_unless_supported(want, what.c_str())) {
-      CHECK_THROWS_AS(Family::selected(), ik::Error);
-      return;
-    }
-    const typename Family::Kernel& kern = Family::selected();
-    CHECK(kern.isa == want);
-    CHECK(std::string(kern.name).find(isa_name(want)) != std::string::npos);
-    const float A[3] = {1, 2, 3}, B[6] = {1, 0, 0, 1, 1, 1};
-    float C[2] = {-1, -1};
-    const auto pb = Family::pack(WeightLayout::k_by_n, 3, 2, B, 2, typename Family::Options{});
-    CHECK(&pb.kernel() == &kern);
-    Family::gemv(2, 3, 1.0f, A, pb, 0.0f, C);
-    CHECK(C[0] == 4);
-    CHECK(C[1] == 5);
-  }
-
   // Every bad argument of pack and run throws ik::Error whose message names it.
   static void bad_input() {
     using doctest::Contains;
@@ -269,7 +243,12 @@ struct PackedGemmHarness {
         other.kernel = &k;
         CHECK_THROWS_WITH_AS(Family::run(2, 4, 4, 1, a, 4, pb, 0, c, 4, other), Contains("packed for"), ik::Error);
       }
-    if (!isa_supported(Isa::avx512)) CHECK_THROWS_AS(Family::kernel_for(Isa::avx512), ik::Error);
+    for (const typename Family::Kernel& k : Family::kernels())
+      if (!Family::supported(k)) {
+        Options unrunnable;
+        unrunnable.kernel = &k;
+        CHECK_THROWS_WITH_AS(Family::pack(kn, 4, 4, B.data(), 4, unrunnable), Contains("options.kernel"), ik::Error);
+      }
   }
 };
 

@@ -54,12 +54,7 @@ std::vector<std::uint64_t> random_bits(Rng& rng, index_t rows, index_t K, index_
   return b;
 }
 
-bool skip_xnor(const XnorKernel& k) {
-  if (xnor_kernel_supported(k)) return false;
-  std::printf("skipped: %s needs %s%s, which this CPU/OS cannot run (%s)\n", k.name, isa_name(k.isa),
-              k.needs_vpopcnt ? "+VPOPCNTDQ" : "", cpu_features_string().c_str());
-  return true;
-}
+bool skip_xnor(const XnorKernel& k) { return ik::test::skip_unrunnable(k); }
 
 }  // namespace
 
@@ -68,7 +63,7 @@ TEST_CASE("binary: bitpack is exact for every length 1..200 and around 64/128, p
   for (index_t k = 1; k <= 200; ++k) lengths.push_back(k);
   for (index_t k : {255, 256, 257, 511, 512, 513, 1000}) lengths.push_back(k);
   for (const BitpackKernel& kern : bitpack_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     for (index_t K : lengths) {
       const std::uint64_t seed = ik::test::test_seed(static_cast<std::uint64_t>(K));
@@ -130,7 +125,7 @@ TEST_CASE("binary: xnor gemm is bit-exact for every variant around its tile boun
                            wantf.data(), ldc);
         for (const XnorKernel& kern : xnor_kernels()) {
           if (M == 1 && N == 1 && K == 1 && skip_xnor(kern)) continue;
-          if (!xnor_kernel_supported(kern)) continue;
+          if (!kernel_runnable(kern)) continue;
           const std::string ctx = std::string(kern.name) + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
                                   " K=" + std::to_string(K) + " seed=" + std::to_string(seed);
           BinaryOptions opt;
@@ -167,7 +162,7 @@ TEST_CASE("binary: xnor gemm results do not depend on the thread count; binary_l
   std::vector<float> want(static_cast<std::size_t>(M * N));
   ref::xnor_gemm_f32(M, N, K, Ab.data(), W, Bb.data(), W, B.alpha(), nullptr, want.data(), N);
   for (const XnorKernel& kern : xnor_kernels()) {
-    if (!xnor_kernel_supported(kern)) continue;
+    if (!kernel_runnable(kern)) continue;
     std::vector<float> c1(want.size()), c2(want.size());
     BinaryOptions o1, o2;
     o1.xnor = o2.xnor = &kern;
@@ -221,7 +216,7 @@ TEST_CASE("binary: conv equals the float conv of the ±1 tensors at every pixel,
       const double u = std::ldexp(1.0, -24);
       const ik::test::Tolerance tol{double(taps * C + C + 2 * taps + 8) * u, 1e-30};
       for (const XnorKernel& kern : xnor_kernels()) {
-        if (!xnor_kernel_supported(kern)) continue;
+        if (!kernel_runnable(kern)) continue;
         BinaryOptions opt;
         opt.xnor = &kern;
         opt.threads = 1 + static_cast<int>(salt % 2);
@@ -250,7 +245,7 @@ TEST_CASE("binary: binary-weight gemv matches the reference for every variant") 
       std::vector<double> absb(static_cast<std::size_t>(N));
       ref::binary_gemv(N, K, x.data(), w.data(), K + 3, B.alpha(), want.data(), absb.data());
       for (const BgemvKernel& kern : bgemv_kernels()) {
-        if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+        if (ik::test::skip_unrunnable(kern)) continue;
         BinaryOptions opt;
         opt.bgemv = &kern;
         opt.threads = 1 + static_cast<int>(salt % 2);
@@ -298,21 +293,3 @@ TEST_CASE("binary: bad input throws ik::Error naming the argument") {
   CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 100, bits, 2, B, c32, 4, bad), Contains("threads = -1"), ik::Error);
 }
 
-TEST_CASE("binary: IK_ISA forces the binary variants") {
-  const Isa isa = selected_isa();
-  const XnorKernel& x = xnor_selected_kernel();
-  CHECK(xnor_kernel_supported(x));
-  // avx512 without VPOPCNTDQ falls back to the AVX2 kernel (documented in binary.h).
-  if (isa == Isa::avx512 && !cpu_features().avx512vpopcntdq) CHECK(x.isa == Isa::avx2);
-  else CHECK(x.isa == isa);
-  CHECK(bitpack_selected_kernel().isa == isa);
-  CHECK(bgemv_selected_kernel().isa == isa);
-  MESSAGE("binary dispatch: " << std::string(x.name) << ", " << std::string(bitpack_selected_kernel().name) << ", "
-                              << std::string(bgemv_selected_kernel().name));
-  const float a[3] = {1, -1, 1}, w[6] = {1, -1, 1, -1, -1, -1};
-  const BinaryWeights B = binary_pack_weights(2, 3, w, 3);
-  float c[2];
-  binary_linear(1, 2, 3, a, 3, B, false, c, 2);
-  CHECK(c[0] == 3.0f);
-  CHECK(c[1] == -1.0f);
-}

@@ -45,8 +45,7 @@ struct Family {
   static constexpr const char* kName = "bf16gemm";
   static const std::vector<Kernel>& kernels() { return bf16gemm_kernels(); }
   static const Kernel& selected() { return bf16gemm_selected_kernel(); }
-  static const Kernel& kernel_for(Isa isa) { return bf16gemm_kernel_for(isa); }
-  static bool supported(const Kernel& k) { return bf16gemm_kernel_supported(k); }
+  static bool supported(const Kernel& k) { return kernel_runnable(k); }
   static std::uint16_t narrow(float x) { return f32_to_bf16(x); }
   static float widen(std::uint16_t h) { return bf16_to_f32(h); }
   static float a_value(float x) { return bf16_to_f32(f32_to_bf16(x)); }  // fp32 A is rounded to bf16
@@ -65,16 +64,10 @@ struct Family {
   static ik::test::Tolerance tolerance(const Kernel& k, index_t K) {
     ik::test::Tolerance t = ik::test::fp32_dot_tolerance(K);
     // |alpha| <= 2 in these tests.
-    if (k.needs_avx512bf16 || k.needs_amx) t.abs += 2.0 * double(K + 1) * std::ldexp(1.0, -126);
+    if (k.requires & (feature::avx512bf16 | feature::amx_bf16)) t.abs += 2.0 * double(K + 1) * std::ldexp(1.0, -126);
     return t;
   }
-  static bool skip(const Kernel& k) {
-    if (Family::supported(k)) return false;
-    std::printf("skipped: %s needs %s%s%s, which this CPU/OS cannot run (%s)\n", k.name, isa_name(k.isa),
-                k.needs_avx512bf16 ? " + AVX512_BF16" : "", k.needs_amx ? " + AMX-BF16 (tile state permitted)" : "",
-                cpu_features_string().c_str());
-    return true;
-  }
+  static bool skip(const Kernel& k) { return ik::test::skip_unrunnable(k); }
 };
 
 using Harness = ik::test::PackedGemmHarness<Family>;
@@ -109,6 +102,5 @@ TEST_CASE("gemm_bf16: fp32 inputs are rounded to nearest-even bf16 (weights and 
 
 TEST_CASE("gemm_bf16: alpha = 0 reads neither A nor B; beta = 0 overwrites NaN") { Harness::alpha_zero_and_beta_zero(); }
 
-TEST_CASE("gemm_bf16: IK_ISA forces the variant that runs") { Harness::isa_forcing(); }
 
 TEST_CASE("gemm_bf16: bad input throws ik::Error naming the argument") { Harness::bad_input(); }

@@ -41,8 +41,7 @@ struct Family {
   static constexpr const char* kName = "hgemm";
   static const std::vector<Kernel>& kernels() { return hgemm_kernels(); }
   static const Kernel& selected() { return hgemm_selected_kernel(); }
-  static const Kernel& kernel_for(Isa isa) { return hgemm_kernel_for(isa); }
-  static bool supported(const Kernel& k) { return isa_supported(k.isa); }
+  static bool supported(const Kernel& k) { return kernel_runnable(k); }
   static std::uint16_t narrow(float x) { return f32_to_f16(x); }
   static float widen(std::uint16_t h) { return f16_to_f32(h); }
   static float a_value(float x) { return x; }  // fp32 activations are not rounded
@@ -59,12 +58,7 @@ struct Family {
     hgemv_packed(N, K, alpha, x, B, beta, y);
   }
   static ik::test::Tolerance tolerance(const Kernel&, index_t K) { return ik::test::fp32_dot_tolerance(K); }
-  static bool skip(const Kernel& k) {
-    if (Family::supported(k)) return false;
-    std::printf("skipped: %s needs %s, which this CPU/OS cannot run (%s)\n", k.name, isa_name(k.isa),
-                cpu_features_string().c_str());
-    return true;
-  }
+  static bool skip(const Kernel& k) { return ik::test::skip_unrunnable(k); }
 };
 
 using Harness = ik::test::PackedGemmHarness<Family>;
@@ -127,6 +121,5 @@ TEST_CASE("gemm_f16: packing rounds fp32 weights to nearest-even fp16, 16-bit in
 
 TEST_CASE("gemm_f16: alpha = 0 reads neither A nor B; beta = 0 overwrites NaN") { Harness::alpha_zero_and_beta_zero(); }
 
-TEST_CASE("gemm_f16: IK_ISA forces the variant that runs") { Harness::isa_forcing(); }
 
 TEST_CASE("gemm_f16: bad input throws ik::Error naming the argument") { Harness::bad_input(); }

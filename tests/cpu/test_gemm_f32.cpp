@@ -138,7 +138,7 @@ std::vector<float> run_packed(const Case& c, const SgemmKernel& kern, std::uint6
 
 TEST_CASE("sgemm: every variant matches the reference around its tile boundaries") {
   for (const SgemmKernel& kern : sgemm_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     std::uint64_t salt = 0;
     const std::vector<index_t> Ms = ik::test::sizes_around(kern.mr);
@@ -161,7 +161,7 @@ TEST_CASE("sgemm: every variant matches the reference around its tile boundaries
 
 TEST_CASE("sgemm: every variant, layouts and transposes, large and multi-block shapes") {
   for (const SgemmKernel& kern : sgemm_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     std::uint64_t salt = 1000;
     struct Shape { index_t M, N, K; };
@@ -182,7 +182,7 @@ TEST_CASE("sgemm: every variant, layouts and transposes, large and multi-block s
 
 TEST_CASE("sgemm: small-integer inputs are exact") {
   for (const SgemmKernel& kern : sgemm_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     for (index_t K : {index_t(1), index_t(kern.kc + 3), index_t(700)}) {
       Case c{Layout::row_major, Trans::no, Trans::no, 2 * kern.mr + 1, 2 * kern.nr + 1, K};
       c.small_int = true;
@@ -193,7 +193,7 @@ TEST_CASE("sgemm: small-integer inputs are exact") {
 
 TEST_CASE("sgemm: the result does not depend on the thread count (bitwise)") {
   for (const SgemmKernel& kern : sgemm_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     struct Shape { index_t M, N, K; };
     // The last shape crosses MC, NC and KC at once: packed A is cached across jc blocks there.
@@ -222,7 +222,7 @@ TEST_CASE("sgemm: small M against an N x K weight (the unpacked dot-product path
   // 16-wide step, N around the 4-row block, padded rows, alpha and beta, both layouts (column-major
   // with op(A) = A^T is the same call), and bitwise agreement across thread counts.
   for (const SgemmKernel& kern : sgemm_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     std::uint64_t salt = 6000;
     for (index_t M : {1, 2, 3, 4, 5})
@@ -247,7 +247,7 @@ TEST_CASE("sgemm: small M against an N x K weight (the unpacked dot-product path
 
 TEST_CASE("sgemm: pre-packed weights, every variant, skinny and tile-edge shapes") {
   for (const SgemmKernel& kern : sgemm_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     std::uint64_t salt = 3000;
     for (index_t M : {index_t(1), index_t(2), index_t(8), index_t(kern.mr + 1), index_t(33)})
@@ -266,7 +266,7 @@ TEST_CASE("sgemm: pre-packed M = 1 (the GEMV path) is bitwise the microkernel pa
   // microkernel's epilogue exactly: beta = 0 into NaN-poisoned C, beta != 0 with alpha != 1,
   // N around NR and its 16-wide halves, K with several k blocks and a tail.
   for (const SgemmKernel& kern : sgemm_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     for (index_t N : {index_t(1), index_t(15), index_t(17), index_t(kern.nr), index_t(kern.nr + 1), index_t(300)})
       for (index_t K : {index_t(1), index_t(kern.kc), index_t(3 * kern.kc + 7)})
@@ -372,7 +372,7 @@ TEST_CASE("sgemm: bad input throws ik::Error naming the argument") {
   CHECK_THROWS_WITH_AS(sgemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, A.data() + 2, 4), Contains("C overlaps A"), ik::Error);
   // A kernel other than the one B was packed for.
   for (const SgemmKernel& k : sgemm_kernels())
-    if (&k != &pb.kernel() && isa_supported(k.isa)) {
+    if (&k != &pb.kernel() && kernel_runnable(k)) {
       GemmOptions other;
       other.kernel = &k;
       CHECK_THROWS_WITH_AS(sgemm_packed(2, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4, other), Contains("packed for"), ik::Error);

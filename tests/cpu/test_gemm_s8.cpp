@@ -190,7 +190,7 @@ Outputs run_case(const Case& c, const S8Kernel& kern, std::uint64_t seed) {
 
 TEST_CASE("gemm_s8: every variant matches the reference around its tile boundaries") {
   for (const S8Kernel& kern : gemm_s8_kernels()) {
-    if (!s8_kernel_supported(kern)) {
+    if (!kernel_runnable(kern)) {
       std::printf("skipped: %s cannot run here (%s)\n", kern.name, cpu_features_string().c_str());
       continue;
     }
@@ -215,7 +215,7 @@ TEST_CASE("gemm_s8: every variant matches the reference around its tile boundari
 
 TEST_CASE("gemm_s8: large and multi-block shapes, transposed weights, padded ld") {
   for (const S8Kernel& kern : gemm_s8_kernels()) {
-    if (!s8_kernel_supported(kern)) continue;
+    if (!kernel_runnable(kern)) continue;
     CAPTURE(kern.name);
     struct Shape { index_t M, N, K; };
     // Crosses MC rows, several W blocks (a 1 MiB block is 16 panels of 64 at K = 1024), K tails.
@@ -234,7 +234,7 @@ TEST_CASE("gemm_s8: full-range extremes (u8 255 against s8 127 / -128) are exact
   // The values that saturate VPMADDUBSW pair sums; also the largest |acc| the contract allows
   // (K = kS8MaxK: 255 * 128 * 32768 = 1.07e9, plus |bias| = 2^30, just under 2^31).
   for (const S8Kernel& kern : gemm_s8_kernels()) {
-    if (!s8_kernel_supported(kern)) continue;
+    if (!kernel_runnable(kern)) continue;
     CAPTURE(kern.name);
     std::uint64_t salt = 900;
     for (Fill f : {Fill::extreme_pos, Fill::extreme_neg, Fill::extreme_mixed})
@@ -255,7 +255,7 @@ TEST_CASE("gemm_s8: full-range extremes (u8 255 against s8 127 / -128) are exact
 
 TEST_CASE("gemm_s8: the result does not depend on the thread count (bitwise)") {
   for (const S8Kernel& kern : gemm_s8_kernels()) {
-    if (!s8_kernel_supported(kern) || kern.isa == Isa::scalar) continue;
+    if (!kernel_runnable(kern) || kern.isa == Isa::scalar) continue;
     CAPTURE(kern.name);
     struct Shape { index_t M, N, K; };
     for (Shape s : {Shape{kern.mc + 2 * kern.mr + 1, 5 * kern.nr + 3, 300}, Shape{1, 1500, 777}, Shape{7, 300, 33}}) {
@@ -396,42 +396,6 @@ TEST_CASE("gemm_s8: fp32 weights quantized and packed give the s8 path's result"
   for (index_t j = 0; j < N; ++j) CHECK(pf.scales()[j] == s[std::size_t(j)]);
 }
 
-TEST_CASE("gemm_s8: IK_ISA forces the variant that runs") {
-  const char* forced = std::getenv("IK_ISA");
-  const S8Kernel* k = nullptr;
-  try {
-    k = &gemm_s8_selected_kernel();
-  } catch (const ik::Error&) {
-    // Only legal when a forced ISA cannot run (e.g. avx512 without VNNI).
-    CHECK(forced != nullptr);
-    return;
-  }
-  if (forced && *forced) {
-    const Isa want = parse_isa(forced);
-    CHECK(k->isa == want);
-    CHECK(std::string(k->name).find(isa_name(want)) != std::string::npos);
-  } else {
-    const Isa best = selected_isa();
-    if (best == Isa::avx512 && !cpu_features().avx512vnni)
-      CHECK(k->isa == Isa::avx2);
-    else
-      CHECK(k->isa == best);
-  }
-  MESSAGE("gemm_s8 runs " << std::string(k->name));
-  // The dispatched call computes the right thing through that variant.
-  const std::uint8_t A[6] = {1, 2, 3, 4, 5, 255};
-  const std::int8_t W[6] = {1, 0, 0, 1, -128, 127};  // K = 3 x N = 2
-  const float sc = 1.0f;
-  const PackedWeightS8 P = gemm_s8_pack_weights(Trans::no, 3, 2, W, 2, &sc, false);
-  CHECK(&P.kernel() == k);
-  std::int32_t C[4] = {-1, -1, -1, -1};
-  gemm_s8_s32(2, 2, 3, A, 3, 1, P, nullptr, C, 2);
-  // (a - 1): row 0 = {0, 1, 2}, row 1 = {3, 4, 254}
-  CHECK(C[0] == 0 * 1 + 1 * 0 + 2 * -128);
-  CHECK(C[1] == 0 * 0 + 1 * 1 + 2 * 127);
-  CHECK(C[2] == 3 * 1 + 4 * 0 + 254 * -128);
-  CHECK(C[3] == 3 * 0 + 4 * 1 + 254 * 127);
-}
 
 TEST_CASE("gemm_s8: bad arguments throw ik::Error naming the argument") {
   const S8Kernel& kern = gemm_s8_selected_kernel();

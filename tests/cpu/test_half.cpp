@@ -460,24 +460,3 @@ TEST_CASE("half: bad arguments throw ik::Error") {
                 ik::cpu_features_string().c_str());
 }
 
-TEST_CASE("half: dispatch follows IK_ISA") {
-  // Run by `make test` once per IK_ISA value: the dispatching entry points must run the path
-  // selected_isa() names, which is the forced one when IK_ISA is set.
-  const Isa want = ik::selected_isa();
-  if (const char* forced = std::getenv("IK_ISA"); forced && *forced) CHECK(want == ik::parse_isa(forced));
-  std::printf("half: IK_ISA=%s -> %s\n", std::getenv("IK_ISA") ? std::getenv("IK_ISA") : "(unset)",
-              ik::isa_name(want));
-  float f[3] = {1.0f, -2.5f, 65504.0f};
-  std::uint16_t h[3] = {};
-  float back[3] = {};
-  ik::convert_f32_to_f16(f, h, 3);
-  CHECK(ik::last_half_convert_isa() == want);
-  ik::convert_f16_to_f32(h, back, 3);
-  CHECK(ik::last_half_convert_isa() == want);
-  CHECK(back[2] == 65504.0f);
-  ik::convert_f32_to_bf16(f, h, 3);
-  CHECK(ik::last_half_convert_isa() == want);
-  ik::convert_bf16_to_f32(h, back, 3);
-  CHECK(ik::last_half_convert_isa() == want);
-  CHECK(back[1] == -2.5f);
-}

@@ -153,7 +153,7 @@ TEST_CASE("sparse_24: malformed metadata and bad arguments throw ik::Error") {
 TEST_CASE("sparse_24: every variant matches the dense reference on the decompressed matrix") {
   std::uint64_t salt = 0;
   for (const Sp24Kernel& kern : sp24_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     // K: not a multiple of 4 or 32, across the kc block; N: 1 (GEMV), odd, around the panel width.
     for (index_t M : ik::test::sizes_around(kern.mr, {13}))
@@ -167,14 +167,14 @@ TEST_CASE("sparse_24: every variant matches the dense reference on the decompres
 
 TEST_CASE("sparse_24: small-integer inputs are exact") {
   for (const Sp24Kernel& kern : sp24_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     for (index_t N : {1, 5, 64}) run_case(kern, 2 * kern.mr + 1, N, 517, 0, ik::test::test_seed(300 + N), true);
   }
 }
 
 TEST_CASE("sparse_24: results are bitwise reproducible and independent of the thread count") {
   for (const Sp24Kernel& kern : sp24_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     for (index_t N : {1, 3, 100}) {
       const std::uint64_t seed = ik::test::test_seed(700 + N);
@@ -187,17 +187,3 @@ TEST_CASE("sparse_24: results are bitwise reproducible and independent of the th
   }
 }
 
-TEST_CASE("sparse_24: IK_ISA forces the variant that runs") {
-  const char* forced = std::getenv("IK_ISA");
-  if (!forced || !*forced) {
-    CHECK(sp24_selected_kernel().isa == selected_isa());
-    return;
-  }
-  const Isa want = parse_isa(forced);
-  if (ik::test::skip_unless_supported(want, "IK_ISA forced path")) {
-    CHECK_THROWS_AS(sp24_selected_kernel(), ik::Error);
-    return;
-  }
-  CHECK(sp24_selected_kernel().isa == want);
-  CHECK(std::string(sp24_selected_kernel().name).find(isa_name(want)) != std::string::npos);
-}

@@ -93,7 +93,7 @@ std::vector<float> run_case(const SpmmCsrKernel& kern, index_t M, index_t N, ind
 TEST_CASE("sparse_csr: every variant matches the dense reference (shapes, sparsities, patterns)") {
   std::uint64_t salt = 0;
   for (const SpmmCsrKernel& kern : spmm_csr_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     const std::vector<index_t> Ns = ik::test::sizes_around(kern.nr, {15, 17, 130});
     for (index_t M : {1, 3, 17})
@@ -112,7 +112,7 @@ TEST_CASE("sparse_csr: every variant matches the dense reference (shapes, sparsi
 
 TEST_CASE("sparse_csr: small-integer inputs are exact") {
   for (const SpmmCsrKernel& kern : spmm_csr_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     for (index_t N : {1, 33, 64})
       run_case(kern, 29, N, 513, 0.7, Pattern::random, 0, ik::test::test_seed(500 + N), true);
   }
@@ -120,7 +120,7 @@ TEST_CASE("sparse_csr: small-integer inputs are exact") {
 
 TEST_CASE("sparse_csr: results are bitwise reproducible and independent of the thread count") {
   for (const SpmmCsrKernel& kern : spmm_csr_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     for (index_t N : {1, 3, 100}) {
       const std::uint64_t seed = ik::test::test_seed(900 + N);
@@ -141,7 +141,7 @@ TEST_CASE("sparse_csr: K-blocked SpMM (X larger than L2: K x N x 4 B > 1 MiB)") 
   const index_t K = 2100;
   std::uint64_t salt = 3000;
   for (const SpmmCsrKernel& kern : spmm_csr_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     for (index_t N : {129, 130, 200})
       for (double sp : {0.5, 0.9, 0.985})
@@ -172,7 +172,7 @@ TEST_CASE("sparse_csr: 16-bit column indices up to K = 65536, 32-bit beyond (SpM
   // (about half of them >= 32768, so a sign extension would fail), K = 70001 the 32-bit ones.
   std::uint64_t salt = 3200;
   for (const SpmmCsrKernel& kern : spmm_csr_kernels()) {
-    if (ik::test::skip_unless_supported(kern.isa, kern.name)) continue;
+    if (ik::test::skip_unrunnable(kern)) continue;
     CAPTURE(kern.name);
     for (index_t K : {index_t(65536), index_t(70001)}) {
       run_case(kern, 5, 1, K, 0.99, Pattern::random, 0, ik::test::test_seed(++salt));
@@ -319,17 +319,3 @@ TEST_CASE("sparse_csr: malformed CSR input and bad arguments throw ik::Error") {
   CHECK(Y[16] == 3.0f);  // row 2: 3
 }
 
-TEST_CASE("sparse_csr: IK_ISA forces the variant that runs") {
-  const char* forced = std::getenv("IK_ISA");
-  if (!forced || !*forced) {
-    CHECK(spmm_csr_selected_kernel().isa == selected_isa());
-    return;
-  }
-  const Isa want = parse_isa(forced);
-  if (ik::test::skip_unless_supported(want, "IK_ISA forced path")) {
-    CHECK_THROWS_AS(spmm_csr_selected_kernel(), ik::Error);
-    return;
-  }
-  CHECK(spmm_csr_selected_kernel().isa == want);
-  CHECK(std::string(spmm_csr_selected_kernel().name).find(isa_name(want)) != std::string::npos);
-}
