@@ -55,6 +55,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "common/aligned_buffer.h"
 #include "common/error.h"
@@ -155,6 +156,13 @@ struct Grid {
 inline index_t grid_cost(index_t row_tiles, index_t col_tiles, int tm, int tn) {
   return ((row_tiles + tm - 1) / tm) * ((col_tiles + tn - 1) / tn);
 }
+// prefer_cols_when_wider: families that stream the weight once per thread (gemm_s8) break the
+// tie toward the operand that is larger instead: when N > M, split the columns, so each thread
+// reads a disjoint part of the weight once (and packs all of A). Measured there, AMX int8,
+// M = 128, N = K = 4096, 2 threads (Xeon): 3196 GOP/s with the row split, 3600-3900 with the
+// column split; 512^3 (N = M, rows split): 42 us against 81 with the column split.
+inline Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads, bool prefer_cols_when_wider,
+                        index_t M, index_t N);
 inline Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads) {
   index_t best_cost = -1;
   for (int tm = 1; tm <= nthreads; ++tm)
@@ -167,6 +175,13 @@ inline Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads) {
     if (nthreads % tm == 0 && grid_cost(row_tiles, col_tiles, tm, nthreads / tm) * 32 <= best_cost * 33)
       best = {tm, nthreads / tm};
   return best;
+}
+
+inline Grid thread_grid(index_t row_tiles, index_t col_tiles, int nthreads, bool prefer_cols_when_wider,
+                        index_t M, index_t N) {
+  if (!prefer_cols_when_wider || N <= M) return thread_grid(row_tiles, col_tiles, nthreads);
+  const Grid t = thread_grid(col_tiles, row_tiles, nthreads);
+  return {t.tn, t.tm};
 }
 
 // C = beta * C (beta == 0 writes zeros without reading: C may hold NaN).
@@ -332,102 +347,125 @@ inline float* thread_staged_b_buffer(std::size_t count) {
   return buf.data();
 }
 
-// C = alpha * A * B + beta * C with B pre-packed (packed_b_elems layout above) and A packed
-// per block by pack_a(i0, mc, p0, kc, TA* dst). Arguments are validated by the caller; M, N,
-// K >= 1 and alpha != 0.
-template <typename TA, typename PackA>
-void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N, index_t K, float alpha,
-                PackA&& pack_a_block, const void* bpacked, std::size_t b_elem_bytes, float beta, float* C,
-                index_t ldc, int max_threads, const StagedB* staged = nullptr) {
+// Where the B blocks come from: a weight pre-packed once (packed_b_elems layout), or packed per
+// block during the call by the threads together (sgemm with a plain B).
+struct PrepackedB {
+  const void* data;        // [k block][panel][kcp][NR], the block at p0 at element p0 * n_padded
+  std::size_t elem_bytes;  // bytes per packed element
+};
+// pack(p0, kc, j0, nc, jp_begin, jp_end, dst) writes panels [jp_begin, jp_end) of the kc x nc
+// block at (p0, j0) into dst ([panel][kc][NR]); every thread packs a share, between barriers.
+template <typename TB, typename PackB>
+struct OnTheFlyB {
+  PackB pack;
+  TB* buffer;  // kc x round_up(min(N, nc), NR) elements, shared by the threads
+};
+
+// Packed A may be kept for a thread's whole row range across the NC blocks of one k block (loop
+// order below) when there is more than one NC block and the rows x KC fit this many elements
+// (16 MiB of fp32); otherwise each A block is repacked for every B block. Measured with the
+// fp32 14x32 kernel at 4096^3 (Xeon, perf): repacking cost 5% of the run time, reading the
+// cached panels back from L3 ~1%.
+inline constexpr index_t kMaxCachedA = index_t(1) << 22;
+
+template <class F>
+struct UkernelArgs;
+template <class PA, class PB>
+struct UkernelArgs<void (*)(index_t, PA, PB, float*, index_t, int, float, float)> {
+  using b_ptr = PB;
+};
+
+// The one BLIS loop nest of the fp32-accumulating families (gemm_f32, gemm_f16, gemm_bf16):
+// C = alpha * A * B + beta * C, B from `bsrc` (PrepackedB or OnTheFlyB), A packed per block by
+// pack_a_block(i0, mc, p0, kc, TA* dst). Validated arguments: M, N, K >= 1, alpha != 0.
+//
+//   for pc in K step KC:                        (k blocks in order: every C element gets its
+//     for jc in N step NC:                       k blocks in the same order on every path)
+//       [OnTheFlyB: barrier, each thread packs its share of the B block, barrier]
+//       [StagedB: the thread widens its panels of the B block into an fp32 copy in L2]
+//       for ic in this thread's rows step MC:   pack A block (skipped for jc > 0 when cached)
+//         for ir in MC step MR:                 A micro-panel in L1
+//           for jr in this thread's panels:     microkernel C[MR x NR] += A panel * B panel
+//
+// pc outer and jc inner so that one k block's packed A serves every B block (kMaxCachedA). ir
+// outer, jr inner: the A micro-panel (MR x KC) stays in L1 across all the B micro-panels of the
+// thread, which stream from the L2-resident B block (the kernels prefetch them); the BLIS order
+// (jr outer) thrashed L1 with NR = 32, where a 32 KiB B micro-panel and the A panel do not fit a
+// 32-48 KiB L1. Each thread owns the same C rectangle (thread_grid) in every block, so without
+// on-the-fly packing there is no barrier between blocks; every C element is computed by one
+// thread in a fixed order, so results are bitwise independent of the thread count.
+template <typename TA, typename Ukernel, typename PackA, typename BSource>
+void run_blocked(const Blocking& blk, const Ukernel* uk, index_t M, index_t N, index_t K, float alpha,
+                 PackA&& pack_a_block, const BSource& bsrc, float beta, float* C, index_t ldc, int nthreads,
+                 const StagedB* staged = nullptr) {
+  using BPtr = typename UkernelArgs<Ukernel>::b_ptr;
+  constexpr bool kOnTheFly = !std::is_same_v<BSource, PrepackedB>;
   const index_t n_padded = round_up(N, blk.nr);
-  const int nthreads = threads_for(max_threads, M, N, K, 4e6, weight_bytes(K, N, static_cast<double>(b_elem_bytes)));
-  const auto* bbase = static_cast<const unsigned char*>(bpacked);
-  if (blk.a_resident) {
-    // for pc: for ic (rows of this thread): pack A block (MC x KC, L2), then for every B
-    // micro-panel of this thread (KC x NR, read once into L1) run all MR-row micro-panels of A
-    // against it. A is packed (and converted) once per k block instead of once per NC block,
-    // and the B micro-panel is reused MC / MR times from L1.
-#pragma omp parallel num_threads(nthreads)
-    {
-      const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(blk.mc) * static_cast<std::size_t>(blk.kc));
-      const index_t row_tiles = (M + blk.mr - 1) / blk.mr, panels = n_padded / blk.nr;
-      const Grid grid = thread_grid(row_tiles, panels, nt);
-      const int tm = tid / grid.tn, tn = tid % grid.tn;
-      const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
-      const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
-      const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
-      if (row_begin < row_end && jp_begin < jp_end) {
-        for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
-          const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
-          const float beta_k = p0 == 0 ? beta : 1.0f;
-          const unsigned char* bblock = bbase + static_cast<std::size_t>(p0 * n_padded) * b_elem_bytes;
-          for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
-            const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
-            pack_a_block(i0, mc, p0, kc, apack);
-            for (index_t jp = jp_begin; jp < jp_end; ++jp) {
-              const int n = static_cast<int>(std::min<index_t>(blk.nr, N - jp * blk.nr));
-              const unsigned char* bpanel = bblock + static_cast<std::size_t>(jp * kcp * blk.nr) * b_elem_bytes;
-              for (index_t ir = 0; ir < mc; ir += blk.mr) {
-                const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
-                uk[m - 1](kc, apack + ir * kcp, bpanel, C + (i0 + ir) * ldc + jp * blk.nr, ldc, n, alpha, beta_k);
-              }
-            }
-          }
-        }
-      }
-    }
-    return;
-  }
   // Staging is decided from M for all threads alike, so every thread walks the same NC blocks.
   // Each thread widens its whole share of a B block, which pays only over enough rows: min_m
   // counts rows per thread (a 2-thread row split widens every block twice).
-  const bool stage = staged != nullptr && M >= staged->min_m * nthreads;
+  const bool stage = !kOnTheFly && staged != nullptr && M >= staged->min_m * nthreads;
   // One row tile (M <= MR: GEMV, small decode batches) reads every B panel exactly once, so an
-  // L2-sized B block buys nothing; one block of all N columns makes the walk over the packed B
+  // L2-sized B block buys nothing; one block of all N columns makes the walk over a pre-packed B
   // sequential: k block after k block, each contiguous ([k block][panel] layout), instead of
   // NC-wide pieces scattered one k block apart.
-  const index_t nc_step = stage ? staged->nc : M <= blk.mr ? round_up(N, blk.nr) : blk.nc;
+  const index_t nc_step = stage ? staged->nc : (!kOnTheFly && M <= blk.mr) ? n_padded : blk.nc;
+  const index_t row_tiles = (M + blk.mr - 1) / blk.mr;
+  const Grid grid = thread_grid(row_tiles, (std::min(N, nc_step) + blk.nr - 1) / blk.nr, nthreads);
 #pragma omp parallel num_threads(nthreads)
   {
     const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(blk.mc) * static_cast<std::size_t>(blk.kc));
+    const int tm = tid / grid.tn, tn = tid % grid.tn;
+    const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
+    const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
+    const index_t kc_max = round_up(std::min<index_t>(blk.kc, K), blk.kpack);
+    const bool cached = N > nc_step && (row_end - row_begin) * kc_max <= kMaxCachedA;
+    const index_t a_rows = cached ? round_up(std::max<index_t>(row_end - row_begin, 1), blk.mr) : blk.mc;
+    TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(a_rows) * static_cast<std::size_t>(kc_max));
     float* bstage = stage ? thread_staged_b_buffer(static_cast<std::size_t>(blk.kc) *
                                                    static_cast<std::size_t>(round_up(nc_step, blk.nr)))
                           : nullptr;
-    const Microkernel* ukr = stage ? staged->uk : uk;
-    const index_t row_tiles = (M + blk.mr - 1) / blk.mr;
-    // Each thread owns the same C rectangle in every block: no barrier between blocks.
-    for (index_t j0 = 0; j0 < N; j0 += nc_step) {
-      const index_t nc = std::min<index_t>(nc_step, N - j0);
-      const index_t panels = (nc + blk.nr - 1) / blk.nr;
-      const Grid grid = thread_grid(row_tiles, panels, nt);
-      const int tm = tid / grid.tn, tn = tid % grid.tn;
-      const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
-      const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
-      const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
-      if (row_begin >= row_end || jp_begin >= jp_end) continue;
-      for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
-        const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
-        const float beta_k = p0 == 0 ? beta : 1.0f;
-        const unsigned char* bblock =
-            bbase + static_cast<std::size_t>(p0 * n_padded + (j0 / blk.nr) * kcp * blk.nr) * b_elem_bytes;
+    const Ukernel* ukr = uk;
+    if constexpr (std::is_same_v<Ukernel, Microkernel>)
+      if (stage) ukr = staged->uk;
+    for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
+      const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
+      const float beta_k = p0 == 0 ? beta : 1.0f;
+      const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr);
+      for (index_t j0 = 0; j0 < N; j0 += nc_step) {
+        const index_t nc = std::min<index_t>(nc_step, N - j0);
+        const index_t panels = (nc + blk.nr - 1) / blk.nr;
+        const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
+        const unsigned char* bblock;
+        std::size_t b_elem;
+        if constexpr (kOnTheFly) {
+          // Everyone is done reading the previous B block before it is overwritten.
+#pragma omp barrier
+          bsrc.pack(p0, kc, j0, nc, panels * tid / nt, panels * (tid + 1) / nt, bsrc.buffer);
+#pragma omp barrier
+          bblock = reinterpret_cast<const unsigned char*>(bsrc.buffer);
+          b_elem = sizeof(*bsrc.buffer);
+        } else {
+          b_elem = bsrc.elem_bytes;
+          bblock = static_cast<const unsigned char*>(bsrc.data) +
+                   static_cast<std::size_t>(p0 * n_padded + (j0 / blk.nr) * kcp * blk.nr) * b_elem;
+        }
+        if (row_begin >= row_end || jp_begin >= jp_end) continue;
         // The micro-panels jp_begin..jp_end of a k block are contiguous in the packed B.
-        const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr);
         if (stage)
-          staged->widen(bblock + jp_begin * panel_elems * b_elem_bytes, bstage,
+          staged->widen(bblock + jp_begin * panel_elems * b_elem, bstage,
                         static_cast<std::size_t>(jp_end - jp_begin) * panel_elems);
-        auto b_panel = [&](index_t jp) -> const void* {
-          if (stage) return bstage + static_cast<std::size_t>(jp - jp_begin) * panel_elems;
-          return bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem_bytes;
+        auto b_panel = [&](index_t jp) -> BPtr {
+          if (stage) return reinterpret_cast<BPtr>(bstage + static_cast<std::size_t>(jp - jp_begin) * panel_elems);
+          return reinterpret_cast<BPtr>(bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem);
         };
         for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
           const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
-          pack_a_block(i0, mc, p0, kc, apack);
-          // ir outer, jr inner (see gemm_f32.cpp): the A micro-panel stays in L1.
+          TA* ablock = cached ? apack + (i0 - row_begin) * kcp : apack;
+          if (j0 == 0 || !cached) pack_a_block(i0, mc, p0, kc, ablock);
           for (index_t ir = 0; ir < mc; ir += blk.mr) {
             const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
-            const TA* apanel = apack + ir * kcp;
+            const TA* apanel = ablock + ir * kcp;
             float* crow = C + (i0 + ir) * ldc + j0;
             for (index_t jp = jp_begin; jp < jp_end; ++jp) {
               const int n = static_cast<int>(std::min<index_t>(blk.nr, nc - jp * blk.nr));
@@ -438,6 +476,64 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
       }
     }
   }
+}
+
+// The loop order for kernels whose C tile is expensive to reload (AMX: tiles are stored through
+// memory at every call) and whose A conversion is costly (Blocking::a_resident): for each k
+// block and each of this thread's row blocks, the A block (MC x KC) is packed once into L2 and
+// every B micro-panel of the thread (KC x NR, read once into L1) runs all MR-row micro-panels
+// of A against it. A is packed once per k block instead of once per NC block, and the B
+// micro-panel is reused MC / MR times from L1. B pre-packed. Same preconditions as run_blocked.
+template <typename TA, typename PackA>
+void run_a_resident(const Blocking& blk, const Microkernel* uk, index_t M, index_t N, index_t K, float alpha,
+                    PackA&& pack_a_block, const PrepackedB& bsrc, float beta, float* C, index_t ldc, int nthreads) {
+  const index_t n_padded = round_up(N, blk.nr);
+  const auto* bbase = static_cast<const unsigned char*>(bsrc.data);
+  const std::size_t b_elem = bsrc.elem_bytes;
+#pragma omp parallel num_threads(nthreads)
+  {
+    const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+    TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(blk.mc) * static_cast<std::size_t>(blk.kc));
+    const index_t row_tiles = (M + blk.mr - 1) / blk.mr, panels = n_padded / blk.nr;
+    const Grid grid = thread_grid(row_tiles, panels, nt);
+    const int tm = tid / grid.tn, tn = tid % grid.tn;
+    const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
+    const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
+    const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
+    if (row_begin < row_end && jp_begin < jp_end) {
+      for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
+        const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
+        const float beta_k = p0 == 0 ? beta : 1.0f;
+        const unsigned char* bblock = bbase + static_cast<std::size_t>(p0 * n_padded) * b_elem;
+        for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
+          const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
+          pack_a_block(i0, mc, p0, kc, apack);
+          for (index_t jp = jp_begin; jp < jp_end; ++jp) {
+            const int n = static_cast<int>(std::min<index_t>(blk.nr, N - jp * blk.nr));
+            const unsigned char* bpanel = bblock + static_cast<std::size_t>(jp * kcp * blk.nr) * b_elem;
+            for (index_t ir = 0; ir < mc; ir += blk.mr) {
+              const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
+              uk[m - 1](kc, apack + ir * kcp, bpanel, C + (i0 + ir) * ldc + jp * blk.nr, ldc, n, alpha, beta_k);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// C = alpha * A * B + beta * C with B pre-packed: the thread count of the weight-streaming
+// families, then the loop order the kernel asks for.
+template <typename TA, typename PackA>
+void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N, index_t K, float alpha,
+                PackA&& pack_a_block, const void* bpacked, std::size_t b_elem_bytes, float beta, float* C,
+                index_t ldc, int max_threads, const StagedB* staged = nullptr) {
+  const int nthreads = threads_for(max_threads, M, N, K, 4e6, weight_bytes(K, N, static_cast<double>(b_elem_bytes)));
+  const PrepackedB bsrc{bpacked, b_elem_bytes};
+  if (blk.a_resident)
+    run_a_resident<TA>(blk, uk, M, N, K, alpha, pack_a_block, bsrc, beta, C, ldc, nthreads);
+  else
+    run_blocked<TA>(blk, uk, M, N, K, alpha, pack_a_block, bsrc, beta, C, ldc, nthreads, staged);
 }
 
 }  // namespace gemm_driver

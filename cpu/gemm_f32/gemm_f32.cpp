@@ -1,5 +1,5 @@
-// The sgemm entry points: argument validation, layout normalization, packing, the BLIS loop
-// nest around the microkernels, and OpenMP work distribution. See gemm_f32.h for the contract
+// The sgemm entry points: argument validation, layout normalization, the packing routines, and
+// the microkernels handed to the one BLIS loop nest of common/gemm_driver.h (run_blocked). See gemm_f32.h for the contract
 // and the picture of the packed panels.
 #include "cpu/gemm_f32/gemm_f32.h"
 
@@ -37,13 +37,11 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 
 // Shared with the other GEMM families (common/gemm_driver.h).
-using gemm_driver::Grid;
 using gemm_driver::overlaps;
 using gemm_driver::round_up;
 using gemm_driver::scale_c;
 using gemm_driver::Span;
 using gemm_driver::span_of;
-using gemm_driver::thread_grid;
 using gemm_driver::threads_for;
 
 int resolve_threads(const char* where, const GemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
@@ -159,91 +157,10 @@ void pack_b_block(const SgemmKernel& kern, const Operand& B, index_t p0, index_t
   for (index_t jp = jp_begin; jp < jp_end; ++jp) pack_b_panel(kern, B, p0, kc, j0, nc, jp, bpack + jp * kc * kern.nr);
 }
 
-// Per-thread packed-A buffer, reused across calls (no allocation in the steady state).
-float* thread_a_buffer(std::size_t count) { return gemm_driver::thread_a_buffer<float>(count); }
 
-// ---------------------------------------------------------------------------------------------
-// The macro-kernel loop over one packed B block (kc x nc) for all of M, shared by the
-// pack-on-the-fly and the pre-packed paths.
-// ---------------------------------------------------------------------------------------------
-
-struct BlockArgs {
-  const SgemmKernel* kern;
-  const Operand* A;
-  index_t M, kc, p0;      // rows of C, depth of this block, its k offset into op(A)
-  index_t nc;             // columns in this B block
-  const float* bpack;     // [panel][p][NR]
-  float* C;               // C + column offset of this block
-  index_t ldc;
-  float alpha, beta;      // beta already 1 for every k block after the first
-};
-
-// Threads split C into a Tm x Tn grid of rectangles in units of micro-tiles (MR rows, NR
-// columns), Tm * Tn = nthreads, choosing the factorization whose largest rectangle is smallest:
-// 256 rows on 2 threads is 19 row tiles, which split 10 / 9 across rows but 4 / 4 panels
-// across columns. Skinny M (inference) therefore splits N, and each thread packs its own rows
-// of A. The split never changes what any C element is computed from, or in which order, so
-// results are bitwise independent of the thread count.
-Grid grid_for(const SgemmKernel& kern, index_t M, index_t N, int nthreads) {
-  return thread_grid((M + kern.mr - 1) / kern.mr, (std::min<index_t>(N, kern.nc) + kern.nr - 1) / kern.nr, nthreads);
-}
-
-// Packed A is cached across the jc blocks of one k block (loop order pc -> jc, below) when there
-// is more than one jc block and the thread's rows x KC fit this many floats (16 MiB); otherwise
-// each A block is repacked for every B block. At 4096^3 repacking cost 5% of the run time (4x
-// more than OpenBLAS's A packing, measured with perf), reading the cached panels from L3 ~1%.
-constexpr index_t kMaxCachedA = index_t(1) << 22;
-
-struct ThreadRows {
-  index_t begin, end;
-};
-ThreadRows thread_rows(const SgemmKernel& kern, index_t M, const Grid& grid, int tid) {
-  const index_t row_tiles = (M + kern.mr - 1) / kern.mr;
-  const int tm = tid / grid.tn;
-  return {std::min(M, row_tiles * tm / grid.tm * kern.mr), std::min(M, row_tiles * (tm + 1) / grid.tm * kern.mr)};
-}
-
-// A buffer for this thread's packed A: its whole row range (cached across jc blocks) or one
-// MC block. Reused across calls (no allocation in the steady state).
-float* thread_a_cache(const SgemmKernel& kern, index_t M, index_t N, index_t K, const Grid& grid, int tid,
-                      bool* cached) {
-  const ThreadRows rows = thread_rows(kern, M, grid, tid);
-  const index_t kc = std::min<index_t>(kern.kc, K);
-  *cached = N > kern.nc && (rows.end - rows.begin) * kc <= kMaxCachedA;
-  return thread_a_buffer(static_cast<std::size_t>(*cached ? std::max<index_t>(rows.end - rows.begin, 1) : kern.mc) *
-                         static_cast<std::size_t>(kc));
-}
-
-// One B block (kc x nc) against this thread's rectangle of C. With `cached`, the thread's A
-// blocks live side by side in apack (block i0 at (i0 - first row) * kc) and are packed only when
-// `pack` (the first jc block of a k block); otherwise apack holds one block, packed every time.
-void run_block(const BlockArgs& args, const Grid& grid, int tid, float* apack, bool cached, bool pack) {
-  const SgemmKernel& kern = *args.kern;
-  const index_t panels = (args.nc + kern.nr - 1) / kern.nr;
-  const int tn = tid % grid.tn;
-  const ThreadRows rows = thread_rows(kern, args.M, grid, tid);
-  const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
-  if (rows.begin >= rows.end || jp_begin >= jp_end) return;
-
-  for (index_t i0 = rows.begin; i0 < rows.end; i0 += kern.mc) {
-    const index_t mc = std::min<index_t>(kern.mc, rows.end - i0);
-    float* ablock = cached ? apack + (i0 - rows.begin) * args.kc : apack;
-    if (pack || !cached) pack_a(kern, *args.A, i0, mc, args.p0, args.kc, ablock);
-    // ir outer, jr inner: the A micro-panel (MR x KC) stays in L1 across all the B micro-panels
-    // of this thread, which stream from the L2-resident B block (the kernels prefetch them).
-    // The BLIS order (jr outer, B micro-panel in L1) thrashed L1 with NR = 32: a 32 KiB B
-    // micro-panel plus the streaming A panel do not fit a 32-48 KiB L1.
-    for (index_t ir = 0; ir < mc; ir += kern.mr) {
-      const int m = static_cast<int>(std::min<index_t>(kern.mr, mc - ir));
-      const float* apanel = ablock + ir * args.kc;
-      float* crow = args.C + (i0 + ir) * args.ldc;
-      for (index_t jp = jp_begin; jp < jp_end; ++jp) {
-        const int n = static_cast<int>(std::min<index_t>(kern.nr, args.nc - jp * kern.nr));
-        kern.ukernel[m - 1](args.kc, apanel, args.bpack + jp * args.kc * kern.nr, crow + jp * kern.nr,
-                            args.ldc, n, args.alpha, args.beta);
-      }
-    }
-  }
+// The blocking the driver runs this kernel with (common/gemm_driver.h).
+gemm_driver::Blocking blocking_of(const SgemmKernel& kern) {
+  return gemm_driver::blocking(kern.mr, kern.nr, kern.mc, kern.kc, kern.nc);
 }
 
 // Row-major core: C = alpha * op(A) * op(B) + beta * C, all arguments validated.
@@ -268,39 +185,18 @@ void sgemm_row_major(bool transa, bool transb, index_t M, index_t N, index_t K, 
     return;
   }
   const Operand opA{A, lda, transa}, opB{B, ldb, transb};
-
   // The packed B block is shared by all threads; it lives in the calling thread's cache.
   thread_local AlignedBuffer<float> bbuf;
   bbuf.ensure(static_cast<std::size_t>(kern.kc) * static_cast<std::size_t>(round_up(std::min<index_t>(N, kern.nc), kern.nr)));
-  float* bpack = bbuf.data();
-
-  const Grid grid = grid_for(kern, M, N, nthreads);
-#pragma omp parallel num_threads(nthreads)
-  {
-    const int tid = omp_get_thread_num();
-    bool cached = false;
-    float* apack = thread_a_cache(kern, M, N, K, grid, tid, &cached);
-    // pc outer, jc inner, so that one k block's packed A serves every B block (see
-    // kMaxCachedA). Each C element still receives its k blocks in increasing order, exactly as
-    // in the pre-packed path: the two paths agree bit for bit.
-    for (index_t p0 = 0; p0 < K; p0 += kern.kc) {
-      const index_t kc = std::min<index_t>(kern.kc, K - p0);
-      for (index_t j0 = 0; j0 < N; j0 += kern.nc) {
-        const index_t nc = std::min<index_t>(kern.nc, N - j0);
-        const index_t panels = (nc + kern.nr - 1) / kern.nr;
-        // Everyone is done reading the previous B block before it is overwritten.
-#pragma omp barrier
-        {
-          const int nt = omp_get_num_threads();
-          pack_b_block(kern, opB, p0, kc, j0, nc, panels * tid / nt, panels * (tid + 1) / nt, bpack);
-        }
-#pragma omp barrier
-        // (the block is complete)
-        BlockArgs args{&kern, &opA, M, kc, p0, nc, bpack, C + j0, ldc, alpha, p0 == 0 ? beta : 1.0f};
-        run_block(args, grid, tid, apack, cached, j0 == 0);
-      }
-    }
-  }
+  auto pack_a_block = [&](index_t i0, index_t mc, index_t p0, index_t kc, float* dst) {
+    pack_a(kern, opA, i0, mc, p0, kc, dst);
+  };
+  auto pack_b = [&](index_t p0, index_t kc, index_t j0, index_t nc, index_t jp_begin, index_t jp_end, float* dst) {
+    pack_b_block(kern, opB, p0, kc, j0, nc, jp_begin, jp_end, dst);
+  };
+  const gemm_driver::OnTheFlyB<float, decltype(pack_b)> bsrc{pack_b, bbuf.data()};
+  gemm_driver::run_blocked<float>(blocking_of(kern), kern.ukernel, M, N, K, alpha, pack_a_block, bsrc, beta, C, ldc,
+                                  nthreads);
 }
 
 }  // namespace
@@ -413,26 +309,11 @@ void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, 
   }
 
   const Operand opA{A, lda, false};
-  const Grid grid = grid_for(kern, M, N, nthreads);
-#pragma omp parallel num_threads(nthreads)
-  {
-    const int tid = omp_get_thread_num();
-    bool cached = false;
-    float* apack = thread_a_cache(kern, M, N, K, grid, tid, &cached);
-    // The same pc / jc blocking as the pack-on-the-fly path, so the B block in use (KC x NC)
-    // stays in L2 (the panels of columns [j0, j0 + nc) are contiguous inside each k block) and
-    // packed A is reused across jc. No barrier between blocks: each thread owns the same C
-    // elements in every block.
-    for (index_t p0 = 0; p0 < K; p0 += kern.kc) {
-      const index_t kc = std::min<index_t>(kern.kc, K - p0);
-      for (index_t j0 = 0; j0 < N; j0 += kern.nc) {
-        const index_t nc = std::min<index_t>(kern.nc, N - j0);
-        const float* bblock = B.data_.data() + p0 * n_padded + (j0 / kern.nr) * kc * kern.nr;
-        BlockArgs args{&kern, &opA, M, kc, p0, nc, bblock, C + j0, ldc, alpha, p0 == 0 ? beta : 1.0f};
-        run_block(args, grid, tid, apack, cached, j0 == 0);
-      }
-    }
-  }
+  auto pack_a_block = [&](index_t i0, index_t mc, index_t p0, index_t kc, float* dst) {
+    pack_a(kern, opA, i0, mc, p0, kc, dst);
+  };
+  gemm_driver::run_blocked<float>(blocking_of(kern), kern.ukernel, M, N, K, alpha, pack_a_block,
+                                  gemm_driver::PrepackedB{B.data_.data(), sizeof(float)}, beta, C, ldc, nthreads);
 }
 
 }  // namespace ik::cpu

@@ -139,17 +139,8 @@ void run_thread(const RunArgs& r, int tid, int nthreads) {
   const S8Kernel& k = *r.kern;
   const index_t row_tiles = (r.M + k.mr - 1) / k.mr;
   const index_t panels = (r.N + k.nr - 1) / k.nr;
-  // On a tie thread_grid splits rows, so both threads stream all of W; when W is the larger
-  // operand (N > M) split its columns instead: each thread then reads half of W once (but
-  // packs all of A, which is why square shapes keep the row split).
-  // Measured here, AMX, M = 128, N = K = 4096, 2 threads: 3196 GOP/s with the row split,
-  // 3600-3900 with the column split (oneDNN prepacked: 2700-3500 in the same runs); 512^3,
-  // 2 threads: 81 us with the column split, 42 us with the row split.
-  Grid grid = thread_grid(row_tiles, panels, nthreads);
-  if (r.N > r.M) {
-    const Grid t = thread_grid(panels, row_tiles, nthreads);
-    grid = {t.tn, t.tm};
-  }
+  // W is streamed once per thread: split the larger operand (gemm_driver::thread_grid).
+  const Grid grid = thread_grid(row_tiles, panels, nthreads, /*prefer_cols_when_wider=*/true, r.M, r.N);
   const int tm = tid / grid.tn, tn = tid % grid.tn;
   const index_t row_begin = std::min(r.M, row_tiles * tm / grid.tm * k.mr);
   const index_t row_end = std::min(r.M, row_tiles * (tm + 1) / grid.tm * k.mr);

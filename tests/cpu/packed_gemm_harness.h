@@ -1,7 +1,8 @@
 // The shared test harness of the pre-packed-weight float GEMM families (cpu/gemm_f16,
 // cpu/gemm_bf16): one Case, one run_case against reference/gemm_f32 on the exactly widened
 // inputs, the four sweeps every such family must pass, and the checks of alpha/beta and bad
-// input (IK_ISA forcing is checked once for every family, in tests/cpu/test_dispatch.cpp). A family supplies its traits (kName, kernels, selected,
+// input (IK_ISA forcing is checked once for every family, in tests/cpu/test_dispatch.cpp). A
+// family supplies its traits (kName, kernels, selected,
 // narrow/widen, pack/run/gemv, tolerance, skip) and calls these from its own TEST_CASEs; see
 // tests/cpu/test_gemm_f16.cpp for the tolerance derivation.
 #pragma once
