@@ -24,24 +24,25 @@
 //       for jr in N step NR:                  B micro-panel KC x NR (pre-packed, streamed)
 //         for ir in MC step MR:               microkernel
 //
-// K packing granularity (kpack): a microkernel that consumes k in groups (AVX512_BF16
-// VDPBF16PS takes 2 consecutive k per 32-bit lane) packs both operands in groups of kpack k,
-// the last group zero padded (0 * 0 adds nothing). kpack = 1 is the classic layout.
+// Two K parameters, named apart (the old single `kpack` meant both, and a third thing to
+// gemm_bf16): k_group, the consecutive k values packed together for one lane (1: the classic
+// layout; 2: AVX512_BF16 VDPBF16PS pairs), and k_pad, the multiple each packed k block's depth
+// is rounded up to with zeros (0 * 0 adds nothing): k_group, or 32 for AMX (whole tiles).
 //
-//   B micro-panel, kpack = 1 (NR columns)      B micro-panel, kpack = 2
+//   B micro-panel, k_group = 1 (NR columns)    B micro-panel, k_group = 2
 //     k=0: b[0][0]  b[0][1] .. b[0][NR-1]        k=0,1: b[0][0] b[1][0] | b[0][1] b[1][1] | .. (NR pairs)
 //     k=1: b[1][0]  b[1][1] .. b[1][NR-1]        k=2,3: b[2][0] b[3][0] | b[2][1] b[3][1] | ..
-//   A micro-panel (m rows): k-major rows of m (kpack = 1) or of m pairs (kpack = 2); with
-//   a_rows, MR rows of kcp k each (row-major, zero rows past m), the layout of an AMX A tile.
-//   kpack = 32 is the pair layout with K padded to whole AMX tiles (32 k).
+//   A micro-panel (m rows): k-major rows of m (k_group = 1) or of m pairs (k_group = 2); with
+//   a_rows, MR rows of kcp k each (row-major, zero rows past m), the layout of an AMX A tile
+//   (k_group = 2, k_pad = 32).
 //
-// Packed B of a whole weight: [k block][panel][kcp][NR] (kcp = kc rounded up to kpack), the
+// Packed B of a whole weight: [k block][panel][kcp][NR] (kcp = kc rounded up to k_pad), the
 // block that starts at p0 at element offset p0 * round_up(N, NR), so the panels of any column
 // range of one k block are contiguous (the pre-packed fp32 path of cpu/gemm_f32 does the same).
 //
 // Microkernel contract: uk[m - 1](k, a, b, c, ldc, n, alpha, beta) computes m rows, 1 <= n <= NR
 // columns, C = alpha * (A panel * B panel) + beta * C over the real depth k (>= 1; the kernel
-// rounds it up to kpack itself); beta == 0 never reads C. a and b are the packed panels, typed
+// rounds it up to k_pad itself); beta == 0 never reads C. a and b are the packed panels, typed
 // by the family (void* here so one signature fits every element type).
 //
 // Threads: OpenMP over a Tm x Tn grid of micro-tiles of C (thread_grid below, as in gemm_f32).
@@ -74,10 +75,11 @@ using Microkernel = void (*)(index_t k, const void* a, const void* b, float* c, 
 
 struct Blocking {
   int mr = 1, nr = 1;          // register tile
-  int mc = 0, kc = 0, nc = 0;  // cache blocks; kc a multiple of kpack
-  int kpack = 1;               // k per packed group: 1; 2 for bf16 pairs; 32 for AMX (pairs, K padded to 32)
+  int mc = 0, kc = 0, nc = 0;  // cache blocks; kc a multiple of k_pad
+  int k_group = 1;             // consecutive k per packed lane group: 1, or 2 (bf16 pairs)
+  int k_pad = 1;               // packed block depths rounded up to this: k_group, or 32 (AMX tiles)
   // A micro-panels row-major [MR][kcp] with rows m..MR-1 zero (AMX tile loads read whole
-  // 16-row tiles); otherwise k-major [k][m] (kpack 1) or [k/2][m][2] (kpack >= 2).
+  // 16-row tiles); otherwise k-major [k][m] (k_group 1) or [k/2][m][2] (k_group 2).
   bool a_rows = false;
   // Loop order for kernels whose C tile is expensive to reload (AMX: tiles are stored through
   // memory at every call) and whose A conversion is costly: A block resident in L2, packed
@@ -105,14 +107,15 @@ struct StagedB {
 };
 
 // A Blocking by name of each parameter (registry entries are constexpr: see common/dispatch.h).
-constexpr Blocking blocking(int mr, int nr, int mc, int kc, int nc, int kpack = 1) {
+constexpr Blocking blocking(int mr, int nr, int mc, int kc, int nc, int k_group = 1, int k_pad = 0) {
   Blocking b;
   b.mr = mr;
   b.nr = nr;
   b.mc = mc;
   b.kc = kc;
   b.nc = nc;
-  b.kpack = kpack;
+  b.k_group = k_group;
+  b.k_pad = k_pad > 0 ? k_pad : k_group;
   return b;
 }
 
@@ -120,7 +123,7 @@ inline index_t round_up(index_t x, index_t m) { return (x + m - 1) / m * m; }
 
 // Elements of a packed B for a K x N weight.
 inline std::size_t packed_b_elems(const Blocking& blk, index_t K, index_t N) {
-  return static_cast<std::size_t>(round_up(K, blk.kpack)) * static_cast<std::size_t>(round_up(N, blk.nr));
+  return static_cast<std::size_t>(round_up(K, blk.k_pad)) * static_cast<std::size_t>(round_up(N, blk.nr));
 }
 
 // Fewer threads for small problems: a parallel region costs a few microseconds, the whole run
@@ -242,9 +245,9 @@ void check_packed_run_args(const char* where, const char* empty_what, index_t M,
              options.kernel ? options.kernel->name : "", " but B was packed for ", B.kernel().name);
 }
 
-// Offset of element (p, j) of a packed micro-panel (p < kcp, j < width) with k grouped by kpack.
-inline index_t panel_index(index_t p, index_t j, index_t width, int kpack) {
-  return kpack == 1 ? p * width + j : (p / 2) * width * 2 + j * 2 + (p & 1);
+// Offset of element (p, j) of a packed micro-panel (p < kcp, j < width) with k grouped by k_group.
+inline index_t panel_index(index_t p, index_t j, index_t width, int k_group) {
+  return k_group == 1 ? p * width + j : (p / 2) * width * 2 + j * 2 + (p & 1);
 }
 
 // Pack one NR-column micro-panel of op(B)[p0 : p0+kc, jj : jj+n] (n <= NR) from a row-major
@@ -254,14 +257,14 @@ inline index_t panel_index(index_t p, index_t j, index_t width, int kpack) {
 template <typename TDst, typename TSrc, typename Conv>
 void pack_b_panel(const TSrc* B, index_t ldb, WeightLayout layout, index_t p0, index_t kc, index_t jj,
                   index_t n, const Blocking& blk, TDst* dst, Conv&& conv) {
-  const index_t nr = blk.nr, kcp = round_up(kc, blk.kpack);
+  const index_t nr = blk.nr, kcp = round_up(kc, blk.k_pad);
   std::fill(dst, dst + kcp * nr, TDst(0));
   constexpr index_t kChunk = 256;
   TDst tmp[kChunk];
   if (layout == WeightLayout::k_by_n) {
     for (index_t p = 0; p < kc; ++p) {
       conv(B + (p0 + p) * ldb + jj, tmp, n);  // n <= NR <= kChunk
-      for (index_t j = 0; j < n; ++j) dst[panel_index(p, j, nr, blk.kpack)] = tmp[j];
+      for (index_t j = 0; j < n; ++j) dst[panel_index(p, j, nr, blk.k_group)] = tmp[j];
     }
   } else {
     // Column j of op(B) is row j of the stored [N][K] matrix: contiguous in k.
@@ -269,7 +272,7 @@ void pack_b_panel(const TSrc* B, index_t ldb, WeightLayout layout, index_t p0, i
       for (index_t q = 0; q < kc; q += kChunk) {
         const index_t len = std::min(kChunk, kc - q);
         conv(B + (jj + j) * ldb + p0 + q, tmp, len);
-        for (index_t p = 0; p < len; ++p) dst[panel_index(q + p, j, nr, blk.kpack)] = tmp[p];
+        for (index_t p = 0; p < len; ++p) dst[panel_index(q + p, j, nr, blk.k_group)] = tmp[p];
       }
   }
 }
@@ -286,17 +289,20 @@ void pack_b(const Blocking& blk, WeightLayout layout, index_t K, index_t N, cons
       const index_t p0 = kb * blk.kc, kc = std::min<index_t>(blk.kc, K - p0);
       const index_t jj = jp * blk.nr, n = std::min<index_t>(blk.nr, N - jj);
       pack_b_panel(B, ldb, layout, p0, kc, jj, n, blk,
-                   dst + p0 * n_padded + jp * round_up(kc, blk.kpack) * blk.nr, conv);
+                   dst + p0 * n_padded + jp * round_up(kc, blk.k_pad) * blk.nr, conv);
     }
 }
+
+// pack_a hands conv runs of at most this many elements (a converter may stage a run on its stack).
+inline constexpr index_t kPackARun = 512;
 
 // Pack rows [i0, i0+mc) x k [p0, p0+kc) of a row-major A (TSrc) into MR-row micro-panels of TDst,
 // each kcp deep (zero padded), converting each row run with conv(src, dst, count).
 template <typename TDst, typename TSrc, typename Conv>
 void pack_a(const TSrc* A, index_t lda, index_t i0, index_t mc, index_t p0, index_t kc, const Blocking& blk,
             TDst* dst, Conv&& conv) {
-  const index_t kcp = round_up(kc, blk.kpack);
-  constexpr index_t kChunk = 512;
+  const index_t kcp = round_up(kc, blk.k_pad);
+  constexpr index_t kChunk = kPackARun;
   TDst tmp[kChunk];
   if (blk.a_rows) {
     for (index_t ir = 0; ir < mc; ir += blk.mr) {
@@ -322,12 +328,12 @@ void pack_a(const TSrc* A, index_t lda, index_t i0, index_t mc, index_t p0, inde
       for (index_t q = 0; q < kc; q += kChunk) {
         const index_t len = std::min(kChunk, kc - q);
         conv(src + q, tmp, len);
-        if (blk.kpack == 1)
+        if (blk.k_group == 1)
           for (index_t p = 0; p < len; ++p) dst[(q + p) * m + i] = tmp[p];
         else
           for (index_t p = 0; p < len; ++p) dst[panel_index(q + p, i, m, 2)] = tmp[p];
       }
-      for (index_t p = kc; p < kcp; ++p) dst[panel_index(p, i, m, blk.kpack)] = TDst(0);
+      for (index_t p = kc; p < kcp; ++p) dst[panel_index(p, i, m, blk.k_group)] = TDst(0);
     }
     dst += m * kcp;
   }
@@ -418,7 +424,7 @@ void run_blocked(const Blocking& blk, const Ukernel* uk, index_t M, index_t N, i
     const int tm = tid / grid.tn, tn = tid % grid.tn;
     const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
     const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
-    const index_t kc_max = round_up(std::min<index_t>(blk.kc, K), blk.kpack);
+    const index_t kc_max = round_up(std::min<index_t>(blk.kc, K), blk.k_pad);
     const bool cached = N > nc_step && (row_end - row_begin) * kc_max <= kMaxCachedA;
     const index_t a_rows = cached ? round_up(std::max<index_t>(row_end - row_begin, 1), blk.mr) : blk.mc;
     TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(a_rows) * static_cast<std::size_t>(kc_max));
@@ -429,7 +435,7 @@ void run_blocked(const Blocking& blk, const Ukernel* uk, index_t M, index_t N, i
     if constexpr (std::is_same_v<Ukernel, Microkernel>)
       if (stage) ukr = staged->uk;
     for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
-      const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
+      const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.k_pad);
       const float beta_k = p0 == 0 ? beta : 1.0f;
       const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr);
       for (index_t j0 = 0; j0 < N; j0 += nc_step) {
@@ -502,7 +508,7 @@ void run_a_resident(const Blocking& blk, const Microkernel* uk, index_t M, index
     const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
     if (row_begin < row_end && jp_begin < jp_end) {
       for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
-        const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.kpack);
+        const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.k_pad);
         const float beta_k = p0 == 0 ? beta : 1.0f;
         const unsigned char* bblock = bbase + static_cast<std::size_t>(p0 * n_padded) * b_elem;
         for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {

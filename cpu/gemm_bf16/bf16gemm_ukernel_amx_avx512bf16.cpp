@@ -11,7 +11,7 @@
 // 32 x 32 C block in tmm0-3 (2 x 2 tiles), two A tiles in tmm4-5 and two B tiles in tmm6-7:
 // per 32 k, 4 tile loads and 4 TDPBF16PS. Same rounding rules as VDPBF16PS (DAZ, FTZ, RNE).
 //
-// Packed operands (common/gemm_driver.h with kpack = 32, a_rows):
+// Packed operands (common/gemm_driver.h with k_group = 2, k_pad = 32, a_rows):
 //   A micro-panel: [32 rows][kcp] bf16, row-major, rows past m zero; a tile = 16 rows x 32 k,
 //     loaded with stride kcp * 2 bytes.
 //   B micro-panel: [kcp/2][32][2] bf16, the k-pair layout of the VDPBF16PS kernel with K
@@ -138,7 +138,7 @@ constexpr Bf16gemmKernel bf16gemm_kernel_amx = [] {
   k.requires = feature::avx512_bundle | feature::avx512bf16 | feature::amx_tile | feature::amx_bf16;
   k.set_ukernels(kUkernels);
   k.nr = kNR;
-  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC, /*kpack=*/kTileK);
+  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC, /*k_group=*/2, /*k_pad=*/kTileK);
   k.blk.a_rows = true;
   k.blk.a_resident = true;
   return k;

@@ -139,7 +139,7 @@ constexpr Bf16gemmKernel bf16gemm_kernel_avx512bf16 = [] {
   k.requires = feature::avx512_bundle | feature::avx512bf16;
   k.set_ukernels(kUkernels);
   k.nr = kNR;
-  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC, /*kpack=*/2);
+  k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC, /*k_group=*/2);
   return k;
 }();
 

@@ -71,7 +71,7 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
   const gemm_driver::Blocking& blk = kern.blk;
   const Bf16Round round = round_for(kern.isa);
   const auto* uk = kern.ukernel;
-  if (blk.kpack >= 2) {
+  if (blk.k_group == 2) {
     // A as bf16: pairs for VDPBF16PS, rows for AMX tiles (blk.a_rows).
     auto pack = [&](index_t i0, index_t mc, index_t p0, index_t kc, std::uint16_t* dst) {
       if constexpr (std::is_same_v<TA, float>)
@@ -88,7 +88,7 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
     // A as fp32 holding bf16 values: the widening kernels then compute the same function.
     auto pack = [&](index_t i0, index_t mc, index_t p0, index_t kc, float* dst) {
       gemm_driver::pack_a(A, lda, i0, mc, p0, kc, blk, dst, [round](const TA* s, float* d, index_t n) {
-        std::uint16_t h[512];  // pack_a hands out runs of at most 512
+        std::uint16_t h[gemm_driver::kPackARun];  // pack_a hands out runs of at most kPackARun
         if constexpr (std::is_same_v<TA, float>)
           round(s, h, std::size_t(n));
         else

@@ -27,10 +27,10 @@
 //     For CPUs without AVX512_BF16: the win there is bytes, as for fp16.
 //
 // Packed layouts (k runs down; zero padded past the edges):
-//   kpack = 1 (widening variants)               kpack = 2 (AVX512_BF16)
+//   k_group = 1 (widening variants)             k_group = 2 (AVX512_BF16)
 //   A: fp32 [k][m] (bf16 values widened)        A: bf16 [k/2][m][2]
 //   B: bf16 [k][NR]                             B: bf16 [k/2][NR][2]  (one zmm = 16 col x 2 k)
-//   kpack = 32, a_rows (AMX): A: bf16 [32][kcp] rows, zero rows past m; B: as kpack = 2, K
+//   k_group = 2, k_pad = 32, a_rows (AMX): A: bf16 [32][kcp] rows, zero rows past m; B: as k_group = 2, K
 //   padded to a multiple of 32 (whole tiles).
 //   Whole weight: [k block][panel][...] (common/gemm_driver.h).
 //
@@ -58,7 +58,7 @@
 namespace ik::cpu {
 
 // A registry entry (common/dispatch.h); ukernel[m - 1] computes m rows. blk.mr / blk.nr equal
-// mr / nr; blk.kpack >= 2: A packed as bf16 (pairs, or rows for AMX), else fp32.
+// mr / nr; blk.k_group == 2: A packed as bf16 (pairs, or rows for AMX), else fp32.
 struct Bf16gemmKernel : TiledKernel<gemm_driver::Microkernel> {
   gemm_driver::Blocking blk;
 };
