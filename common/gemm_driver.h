@@ -86,6 +86,9 @@ struct Blocking {
   // once per (k block, row block) for all of N, B micro-panels streamed through it (see
   // run_packed). nc is unused then.
   bool a_resident = false;
+  // Thread grid: split the wider of A and the weight on a tie (thread_grid's
+  // prefer_cols_when_wider), for kernels that stream the weight once per thread (gemm_s8).
+  bool split_wider_operand = false;
 };
 
 // Optional B staging for families whose packed B is narrower than fp32 (fp16): from min_m rows
@@ -378,12 +381,42 @@ template <class F>
 struct UkernelArgs;
 template <class PA, class PB>
 struct UkernelArgs<void (*)(index_t, PA, PB, float*, index_t, int, float, float)> {
+  using a_ptr = PA;
   using b_ptr = PB;
 };
 
-// The one BLIS loop nest of the fp32-accumulating families (gemm_f32, gemm_f16, gemm_bf16):
-// C = alpha * A * B + beta * C, B from `bsrc` (PrepackedB or OnTheFlyB), A packed per block by
-// pack_a_block(i0, mc, p0, kc, TA* dst). Validated arguments: M, N, K >= 1, alpha != 0.
+// The tiles of the fp32-output families (gemm_f32, gemm_f16, gemm_bf16): C (fp32, ldc) =
+// alpha * A * B + beta * C through the microkernel table uk[m - 1], or staged_uk when B is
+// staged in fp32 (StagedB). The k blocks after the first accumulate (beta 1).
+template <class Ukernel>
+struct FloatTiles {
+  const Ukernel* uk;
+  const Ukernel* staged_uk;  // nullptr: never staged
+  float alpha, beta;
+  float* C;
+  index_t ldc;
+
+  // The whole-block hook (see S8Tiles for a family that uses it): not here.
+  template <class TA>
+  bool block(index_t, index_t, const TA*, index_t, index_t, index_t, const void*) const {
+    return false;
+  }
+  template <class TA>
+  void operator()(int m, index_t i, index_t j, index_t kc, const TA* a, const void* b, int n, bool first_k,
+                  bool staged) const {
+    using A = typename UkernelArgs<Ukernel>::a_ptr;
+    using B = typename UkernelArgs<Ukernel>::b_ptr;
+    (staged ? staged_uk : uk)[m - 1](kc, reinterpret_cast<A>(a), static_cast<B>(b), C + i * ldc + j, ldc, n, alpha,
+                                     first_k ? beta : 1.0f);
+  }
+};
+
+// The one BLIS loop nest of the GEMM families (gemm_f32, gemm_f16, gemm_bf16, gemm_s8): B from
+// `bsrc` (PrepackedB or OnTheFlyB), A packed per block by pack_a_block(i0, mc, p0, kc, TA* dst),
+// each micro-tile computed by tiles(m, i, j, kc, a panel, b panel, n, first k block, staged)
+// (FloatTiles, or a family's own: the epilogue lives there, e.g. gemm_s8's requantization),
+// or a whole row block x panel range by tiles.block(...) where it returns true (AMX int8).
+// Validated arguments: M, N, K >= 1.
 //
 //   for pc in K step KC:                        (k blocks in order: every C element gets its
 //     for jc in N step NC:                       k blocks in the same order on every path)
@@ -400,25 +433,24 @@ struct UkernelArgs<void (*)(index_t, PA, PB, float*, index_t, int, float, float)
 // 32-48 KiB L1. Each thread owns the same C rectangle (thread_grid) in every block, so without
 // on-the-fly packing there is no barrier between blocks; every C element is computed by one
 // thread in a fixed order, so results are bitwise independent of the thread count.
-template <typename TA, typename Ukernel, typename PackA, typename BSource>
-void run_blocked(const Blocking& blk, const Ukernel* uk, index_t M, index_t N, index_t K, float alpha,
-                 PackA&& pack_a_block, const BSource& bsrc, float beta, float* C, index_t ldc, int nthreads,
-                 const StagedB* staged = nullptr) {
-  using BPtr = typename UkernelArgs<Ukernel>::b_ptr;
+template <typename TA, typename Tiles, typename PackA, typename BSource>
+void run_blocked(const Blocking& blk, const Tiles& tiles, index_t M, index_t N, index_t K, PackA&& pack_a_block,
+                 const BSource& bsrc, int nthreads, const StagedB* staged = nullptr) {
   constexpr bool kOnTheFly = !std::is_same_v<BSource, PrepackedB>;
   const index_t n_padded = round_up(N, blk.nr);
   // Staging is decided from M for all threads alike, so every thread walks the same NC blocks.
   // Each thread widens its whole share of a B block, which pays only over enough rows: min_m
   // counts rows per thread (a 2-thread row split widens every block twice).
-  const bool stage = !kOnTheFly && staged != nullptr && M >= staged->min_m * nthreads;
+  const bool stage = !kOnTheFly && staged != nullptr && staged->uk != nullptr && M >= staged->min_m * nthreads;
   // One row tile (M <= MR: GEMV, small decode batches) reads every B panel exactly once, so an
   // L2-sized B block buys nothing; one block of all N columns makes the walk over a pre-packed B
   // sequential: k block after k block, each contiguous ([k block][panel] layout), instead of
   // NC-wide pieces scattered one k block apart.
   const index_t nc_step = stage ? staged->nc : (!kOnTheFly && M <= blk.mr) ? n_padded : blk.nc;
   const index_t row_tiles = (M + blk.mr - 1) / blk.mr;
-  const Grid grid = thread_grid(row_tiles, (std::min(N, nc_step) + blk.nr - 1) / blk.nr, nthreads);
-#pragma omp parallel num_threads(nthreads)
+  const Grid grid = thread_grid(row_tiles, (std::min(N, nc_step) + blk.nr - 1) / blk.nr, nthreads,
+                                blk.split_wider_operand, M, N);
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
     const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
     const int tm = tid / grid.tn, tn = tid % grid.tn;
@@ -431,12 +463,8 @@ void run_blocked(const Blocking& blk, const Ukernel* uk, index_t M, index_t N, i
     float* bstage = stage ? thread_staged_b_buffer(static_cast<std::size_t>(blk.kc) *
                                                    static_cast<std::size_t>(round_up(nc_step, blk.nr)))
                           : nullptr;
-    const Ukernel* ukr = uk;
-    if constexpr (std::is_same_v<Ukernel, Microkernel>)
-      if (stage) ukr = staged->uk;
     for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
       const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.k_pad);
-      const float beta_k = p0 == 0 ? beta : 1.0f;
       const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr);
       for (index_t j0 = 0; j0 < N; j0 += nc_step) {
         const index_t nc = std::min<index_t>(nc_step, N - j0);
@@ -461,21 +489,23 @@ void run_blocked(const Blocking& blk, const Ukernel* uk, index_t M, index_t N, i
         if (stage)
           staged->widen(bblock + jp_begin * panel_elems * b_elem, bstage,
                         static_cast<std::size_t>(jp_end - jp_begin) * panel_elems);
-        auto b_panel = [&](index_t jp) -> BPtr {
-          if (stage) return reinterpret_cast<BPtr>(bstage + static_cast<std::size_t>(jp - jp_begin) * panel_elems);
-          return reinterpret_cast<BPtr>(bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem);
+        auto b_panel = [&](index_t jp) -> const void* {
+          if (stage) return bstage + static_cast<std::size_t>(jp - jp_begin) * panel_elems;
+          return bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem;
         };
         for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
           const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
           TA* ablock = cached ? apack + (i0 - row_begin) * kcp : apack;
           if (j0 == 0 || !cached) pack_a_block(i0, mc, p0, kc, ablock);
+          if (tiles.block(i0, mc, static_cast<const TA*>(ablock), j0 + jp_begin * blk.nr, jp_begin, jp_end,
+                          b_panel(jp_begin)))
+            continue;
           for (index_t ir = 0; ir < mc; ir += blk.mr) {
             const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
             const TA* apanel = ablock + ir * kcp;
-            float* crow = C + (i0 + ir) * ldc + j0;
             for (index_t jp = jp_begin; jp < jp_end; ++jp) {
               const int n = static_cast<int>(std::min<index_t>(blk.nr, nc - jp * blk.nr));
-              ukr[m - 1](kc, apanel, b_panel(jp), crow + jp * blk.nr, ldc, n, alpha, beta_k);
+              tiles(m, i0 + ir, j0 + jp * blk.nr, kc, apanel, b_panel(jp), n, p0 == 0, stage);
             }
           }
         }
@@ -539,7 +569,8 @@ void run_packed(const Blocking& blk, const Microkernel* uk, index_t M, index_t N
   if (blk.a_resident)
     run_a_resident<TA>(blk, uk, M, N, K, alpha, pack_a_block, bsrc, beta, C, ldc, nthreads);
   else
-    run_blocked<TA>(blk, uk, M, N, K, alpha, pack_a_block, bsrc, beta, C, ldc, nthreads, staged);
+    run_blocked<TA>(blk, FloatTiles<Microkernel>{uk, staged ? staged->uk : nullptr, alpha, beta, C, ldc}, M, N, K,
+                    pack_a_block, bsrc, nthreads, staged);
 }
 
 }  // namespace gemm_driver

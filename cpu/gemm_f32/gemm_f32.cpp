@@ -195,8 +195,8 @@ void sgemm_row_major(bool transa, bool transb, index_t M, index_t N, index_t K, 
     pack_b_block(kern, opB, p0, kc, j0, nc, jp_begin, jp_end, dst);
   };
   const gemm_driver::OnTheFlyB<float, decltype(pack_b)> bsrc{pack_b, bbuf.data()};
-  gemm_driver::run_blocked<float>(blocking_of(kern), kern.ukernel, M, N, K, alpha, pack_a_block, bsrc, beta, C, ldc,
-                                  nthreads);
+  const gemm_driver::FloatTiles<SgemmMicrokernel> tiles{kern.ukernel, nullptr, alpha, beta, C, ldc};
+  gemm_driver::run_blocked<float>(blocking_of(kern), tiles, M, N, K, pack_a_block, bsrc, nthreads);
 }
 
 }  // namespace
@@ -312,8 +312,9 @@ void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, 
   auto pack_a_block = [&](index_t i0, index_t mc, index_t p0, index_t kc, float* dst) {
     pack_a(kern, opA, i0, mc, p0, kc, dst);
   };
-  gemm_driver::run_blocked<float>(blocking_of(kern), kern.ukernel, M, N, K, alpha, pack_a_block,
-                                  gemm_driver::PrepackedB{B.data_.data(), sizeof(float)}, beta, C, ldc, nthreads);
+  const gemm_driver::FloatTiles<SgemmMicrokernel> tiles{kern.ukernel, nullptr, alpha, beta, C, ldc};
+  gemm_driver::run_blocked<float>(blocking_of(kern), tiles, M, N, K, pack_a_block,
+                                  gemm_driver::PrepackedB{B.data_.data(), sizeof(float)}, nthreads);
 }
 
 }  // namespace ik::cpu

@@ -35,10 +35,8 @@ const S8Kernel& gemm_s8_selected_kernel() { return select_kernel("gemm_s8", gemm
 namespace {
 
 // Shared with the other GEMM families (common/gemm_driver.h).
-using gemm_driver::Grid;
 using gemm_driver::round_up;
 using gemm_driver::span_of_bytes;
-using gemm_driver::thread_grid;
 
 int resolve_threads(const char* where, const S8Options& opt) { return ik::resolve_threads(where, opt.threads); }
 
@@ -111,7 +109,6 @@ void pack_a(const std::uint8_t* A, index_t lda, index_t K, index_t Kp, index_t i
   }
 }
 
-std::uint8_t* thread_a_buffer(std::size_t bytes) { return gemm_driver::thread_a_buffer<std::uint8_t>(bytes); }
 
 std::atomic<std::uint64_t> g_next_weight_id{1};
 
@@ -119,75 +116,58 @@ std::atomic<std::uint64_t> g_next_weight_id{1};
 // The loop nest
 // ---------------------------------------------------------------------------------------------
 
-struct RunArgs {
+// The tiles of gemm_driver::run_blocked for int8: each micro-tile is one complete int32 dot
+// product over all of Kp (one k block) followed by the kernel's epilogue (zero-point offset,
+// bias, requantization or dequantization) at its columns; a kernel with `block` (AMX) takes a
+// whole row block x panel range instead.
+struct S8Tiles {
   const S8Kernel* kern;
-  index_t M, N, K, Kp;
-  const std::uint8_t* A;
-  index_t lda;
-  const std::int8_t* W;       // packed panels
   S8Epilogue ep;              // column 0
-  void* C;
+  unsigned char* C;
   std::size_t c_elem;         // bytes per C element
-  index_t ldc;
+  index_t ldc, N, Kp;
+
+  S8Epilogue at(index_t j) const {
+    S8Epilogue e = ep;
+    e.offset += j;
+    if (e.mult) e.mult += j;
+    if (e.shift) e.shift += j;
+    if (e.scale) e.scale += j;
+    return e;
+  }
+  void* c_at(index_t i, index_t j) const { return C + static_cast<std::size_t>(i * ldc + j) * c_elem; }
+  template <class TA>
+  bool block(index_t i0, index_t mc, const TA* a, index_t j0, index_t jp_begin, index_t jp_end, const void* w) const {
+    if (!kern->block) return false;
+    S8BlockArgs b{mc, reinterpret_cast<const std::uint8_t*>(a), Kp, static_cast<const std::int8_t*>(w),
+                  jp_end - jp_begin, N - j0, at(j0), c_at(i0, j0), ldc};
+    kern->block(b);
+    return true;
+  }
+  template <class TA>
+  void operator()(int m, index_t i, index_t j, index_t, const TA* a, const void* w, int n, bool, bool) const {
+    kern->ukernel[m - 1](Kp / kern->kg, reinterpret_cast<const std::uint8_t*>(a), static_cast<const std::int8_t*>(w),
+                         c_at(i, j), ldc, n, at(j));
+  }
 };
 
-// Threads split C into tm x tn rectangles of micro-tiles (gemm_driver::thread_grid, as every
-// family): skinny M splits N, so each thread streams a disjoint part of W. Every C element is one
-// thread's complete dot product in a fixed k order, so the result is bitwise independent of the
-// thread count.
-void run_thread(const RunArgs& r, int tid, int nthreads) {
-  const S8Kernel& k = *r.kern;
-  const index_t row_tiles = (r.M + k.mr - 1) / k.mr;
-  const index_t panels = (r.N + k.nr - 1) / k.nr;
-  // W is streamed once per thread: split the larger operand (gemm_driver::thread_grid).
-  const Grid grid = thread_grid(row_tiles, panels, nthreads, /*prefer_cols_when_wider=*/true, r.M, r.N);
-  const int tm = tid / grid.tn, tn = tid % grid.tn;
-  const index_t row_begin = std::min(r.M, row_tiles * tm / grid.tm * k.mr);
-  const index_t row_end = std::min(r.M, row_tiles * (tm + 1) / grid.tm * k.mr);
-  const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
-  if (row_begin >= row_end || jp_begin >= jp_end) return;
-
-  const index_t a_elem = k.a_pack == S8APack::u16x2 ? 2 : 1;
-  const index_t steps = r.Kp / k.kg;
-  const index_t panel_bytes = r.Kp * k.nr;
+// The driver's view of a packed weight: one k block of all Kp; NC from the L2-resident W block
+// (w_block_bytes); the wider operand split on a thread-grid tie (W is streamed once per thread:
+// gemm_driver::thread_grid). TA: the packed A element (u16 pairs for the AVX2 kernel).
+template <typename TA>
+void run_driver(const PackedWeightS8& W, index_t M, const std::uint8_t* A, index_t lda, const S8Epilogue& ep,
+                void* C, std::size_t c_elem, index_t ldc, int nthreads) {
+  const S8Kernel& k = W.kernel();
+  const index_t panel_bytes = W.Kp() * k.nr;
   const index_t block_panels = std::max<index_t>(1, k.w_block_bytes / panel_bytes);
-  auto* cbase = static_cast<std::uint8_t*>(r.C);
-  std::uint8_t* apack = thread_a_buffer(static_cast<std::size_t>(k.mc * r.Kp * a_elem));
-  for (index_t i0 = row_begin; i0 < row_end; i0 += k.mc) {
-    const index_t mc = std::min<index_t>(k.mc, row_end - i0);
-    pack_a(r.A, r.lda, r.K, r.Kp, i0, mc, k.mr, k.a_pack, k.a_chunk_k, apack);
-    for (index_t jb = jp_begin; jb < jp_end; jb += block_panels) {
-      const index_t jb_end = std::min(jp_end, jb + block_panels);
-      if (k.block) {
-        const index_t j0 = jb * k.nr;
-        S8BlockArgs b{mc, apack, r.Kp, r.W + jb * panel_bytes, jb_end - jb, r.N - j0, r.ep,
-                      cbase + static_cast<std::size_t>(i0 * r.ldc + j0) * r.c_elem, r.ldc};
-        b.ep.offset += j0;
-        if (b.ep.mult) b.ep.mult += j0;
-        if (b.ep.shift) b.ep.shift += j0;
-        if (b.ep.scale) b.ep.scale += j0;
-        k.block(b);
-        continue;
-      }
-      // ir outer, jr inner: the A micro-panel is reused from L1/L2 across the block's panels,
-      // which stream from the L2-resident W block (the kernels prefetch ahead in the panel).
-      for (index_t ir = 0; ir < mc; ir += k.mr) {
-        const int m = static_cast<int>(std::min<index_t>(k.mr, mc - ir));
-        const std::uint8_t* apanel = apack + ir * r.Kp * a_elem;
-        for (index_t jp = jb; jp < jb_end; ++jp) {
-          const index_t j0 = jp * k.nr;
-          const int n = static_cast<int>(std::min<index_t>(k.nr, r.N - j0));
-          S8Epilogue ep = r.ep;
-          ep.offset += j0;
-          if (ep.mult) ep.mult += j0;
-          if (ep.shift) ep.shift += j0;
-          if (ep.scale) ep.scale += j0;
-          void* c = cbase + static_cast<std::size_t>((i0 + ir) * r.ldc + j0) * r.c_elem;
-          k.ukernel[static_cast<std::size_t>(m - 1)](steps, apanel, r.W + jp * panel_bytes, c, r.ldc, n, ep);
-        }
-      }
-    }
-  }
+  gemm_driver::Blocking blk = gemm_driver::blocking(k.mr, k.nr, k.mc, static_cast<int>(W.Kp()),
+                                                    static_cast<int>(block_panels * k.nr), 1, k.kp_multiple);
+  blk.split_wider_operand = true;
+  const S8Tiles tiles{&k, ep, static_cast<unsigned char*>(C), c_elem, ldc, W.N(), W.Kp()};
+  auto pack = [&](index_t i0, index_t mc, index_t, index_t, TA* dst) {
+    pack_a(A, lda, W.K(), W.Kp(), i0, mc, k.mr, k.a_pack, k.a_chunk_k, reinterpret_cast<std::uint8_t*>(dst));
+  };
+  gemm_driver::run_blocked<TA>(blk, tiles, M, W.N(), W.K(), pack, gemm_driver::PrepackedB{W.data(), 1}, nthreads);
 }
 
 // Fewer threads for small problems: >= ~16 MOP per thread (~40 us at 400 GOP/s), >= 64 MOP for
@@ -238,14 +218,11 @@ const std::int32_t* column_offsets(const PackedWeightS8& W, std::int32_t za, con
 
 void run(const PackedWeightS8& W, index_t M, const std::uint8_t* A, index_t lda, const S8Epilogue& ep,
          void* C, std::size_t c_elem, index_t ldc, int max_threads) {
-  RunArgs r{&W.kernel(), M, W.N(), W.K(), W.Kp(), A, lda, W.data(), ep, C, c_elem, ldc};
   const int nthreads = threads_for(W.kernel(), max_threads, M, W.N(), W.K());
-  if (nthreads == 1) {
-    run_thread(r, 0, 1);
-    return;
-  }
-#pragma omp parallel num_threads(nthreads)
-  run_thread(r, omp_get_thread_num(), omp_get_num_threads());
+  if (W.kernel().a_pack == S8APack::u16x2)
+    run_driver<std::uint16_t>(W, M, A, lda, ep, C, c_elem, ldc, nthreads);
+  else
+    run_driver<std::uint8_t>(W, M, A, lda, ep, C, c_elem, ldc, nthreads);
 }
 
 }  // namespace

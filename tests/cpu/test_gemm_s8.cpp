@@ -230,6 +230,24 @@ TEST_CASE("gemm_s8: large and multi-block shapes, transposed weights, padded ld"
   }
 }
 
+TEST_CASE("gemm_s8: one W panel per block (the driver's NC loop, cached A) on every path") {
+  // w_block_bytes = 1 gives one W panel per NC block: every thread walks many blocks, its
+  // packed A cached across them (gemm_driver::run_blocked), and the AMX kernel gets its block
+  // call once per panel.
+  std::uint64_t salt = 700;
+  for (const S8Kernel& registered : gemm_s8_kernels()) {
+    if (!kernel_runnable(registered)) continue;
+    S8Kernel kern = registered;
+    kern.w_block_bytes = 1;
+    CAPTURE(kern.name);
+    for (int threads : {1, 2}) {
+      Case c{kern.mc + kern.mr + 1, 4 * kern.nr + 5, 131};  // several MC blocks of cached A
+      c.threads = threads;
+      run_case(c, kern, ik::test::test_seed(++salt));
+    }
+  }
+}
+
 TEST_CASE("gemm_s8: full-range extremes (u8 255 against s8 127 / -128) are exact on every path") {
   // The values that saturate VPMADDUBSW pair sums; also the largest |acc| the contract allows
   // (K = kS8MaxK: 255 * 128 * 32768 = 1.07e9, plus |bias| = 2^30, just under 2^31).
