@@ -1,16 +1,18 @@
-// A templated BLIS-style blocking driver for GEMMs whose weight B is pre-packed once and whose
-// microkernel accumulates in fp32: the loop nest, the thread grid and the packing skeleton that
-// cpu/gemm_f16 and cpu/gemm_bf16 share (and that cpu/gemm_f32 may migrate to). The element
-// types are the families' business; this file only moves panels around.
+// The one BLIS-style blocking driver of the CPU GEMM families (gemm_f32, gemm_f16, gemm_bf16,
+// gemm_s8): the loop nest (run_blocked), the thread grid, the blocking parameters (Blocking)
+// and the packing skeleton. The element types, the microkernels and the epilogue are the
+// families' business (a tiles functor: FloatTiles for fp32 C with alpha / beta, gemm_s8's
+// S8Tiles for zero-point correction and requantization); this file only moves panels around.
 //
-//   C[M x N] (fp32, row-major) = alpha * A[M x K] * B[K x N] + beta * C
+//   C[M x N] = epilogue(A[M x K] * B[K x N])      B the weight: pre-packed once, or packed per call
 //
-// Technique: the loop nest of cpu/gemm_f32 (BLIS, Van Zee & van de Geijn, ACM TOMS 2015), with
-// the same ir-outer / jr-inner order (the A micro-panel stays in L1 while B micro-panels stream
-// from the L2-resident B block, prefetched by the microkernel) and the same thread grid:
+// Technique: BLIS (Van Zee & van de Geijn, ACM TOMS 2015), five loops around a register-tile
+// microkernel, with ir outer / jr inner (the A micro-panel stays in L1 while B micro-panels
+// stream from the L2-resident B block, prefetched by the microkernel) and packed A cached
+// across the NC blocks of a k block:
 //
-//   for jc in N step NC:                       B block KC x NC   (pre-packed, read in place)
-//     for pc in K step KC:
+//   for pc in K step KC:
+//     for jc in N step NC:                     B block KC x NC   (pre-packed, read in place)
 //       for ic in M step MC:  pack A           A block MC x KC   (per thread, converted here)
 //         for ir in MC step MR:                A micro-panel in L1
 //           for jr in NC step NR:              microkernel C[MR x NR] += A panel * B panel
@@ -49,7 +51,7 @@
 // Every C element is computed by one thread in a fixed k order, so results are bitwise
 // independent of the thread count.
 //
-// Test: make test ARGS='-tc=gemm_f16:*,gemm_bf16:*'   (the driver has no entry point of its own)
+// Test: make test ARGS='-tc=sgemm*,gemm_f16*,gemm_bf16*,gemm_s8*,gemm_driver*'   (no entry point of its own)
 #pragma once
 #include <omp.h>
 

@@ -1,6 +1,7 @@
 // int8 GEMM entry points: registry and dispatch, argument validation, weight packing (with the
-// column sums of the zero-point compensation), activation packing, the loop nest and OpenMP.
-// gemm_s8.h has the formula, the requantization convention and the packed layouts.
+// column sums of the zero-point compensation), activation packing, and the tiles (epilogue)
+// handed to the one loop nest of common/gemm_driver.h. gemm_s8.h has the formula, the
+// requantization convention and the packed layouts.
 #include "cpu/gemm_s8/gemm_s8.h"
 
 #include <omp.h>
