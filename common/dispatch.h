@@ -82,6 +82,16 @@ inline void require_runnable(const char* where, const char* what, const KernelIn
              ", which this CPU/OS cannot run (", cpu_features_string(), ")");
 }
 
+// options.kernel (`requested`) if given and runnable here, else the selected entry: the one
+// reading of an options.kernel argument.
+template <class Kernel>
+const Kernel& resolve_kernel(const char* where, const Kernel* requested, const Kernel& (*selected)(),
+                             const char* what = "options.kernel") {
+  if (!requested) return selected();
+  require_runnable(where, what, *requested);
+  return *requested;
+}
+
 // options.threads: 0 means every OpenMP thread (OMP_NUM_THREADS), negative is an error.
 inline int resolve_threads(const char* where, int threads) {
   IK_REQUIRE(threads >= 0, where, "options.threads = ", threads, " must be >= 0");

@@ -59,6 +59,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "common/aligned_buffer.h"
 #include "common/error.h"
@@ -296,6 +297,71 @@ void pack_b(const Blocking& blk, WeightLayout layout, index_t K, index_t N, cons
       pack_b_panel(B, ldb, layout, p0, kc, jj, n, blk,
                    dst + p0 * n_padded + jp * round_up(kc, blk.k_pad) * blk.nr, conv);
     }
+}
+
+// A weight packed once as 16-bit values (fp16 or bf16 bits) for one kernel variant of a
+// gemm_driver family (gemm_f16's HgemmPackedB, gemm_bf16's Bf16gemmPackedB). Movable, not
+// copyable; a moved-from weight is empty (so a run call rejects it instead of reading null).
+template <class Kernel>
+class Packed16B {
+ public:
+  Packed16B() = default;
+  Packed16B(Packed16B&& o) noexcept : k_(o.k_), n_(o.n_), kernel_(o.kernel_), data_(std::move(o.data_)) {
+    o.k_ = o.n_ = 0;
+    o.kernel_ = nullptr;
+  }
+  Packed16B& operator=(Packed16B&& o) noexcept {
+    if (this != &o) {
+      k_ = o.k_;
+      n_ = o.n_;
+      kernel_ = o.kernel_;
+      data_ = std::move(o.data_);
+      o.k_ = o.n_ = 0;
+      o.kernel_ = nullptr;
+    }
+    return *this;
+  }
+  index_t K() const { return k_; }
+  index_t N() const { return n_; }
+  const Kernel& kernel() const { return *kernel_; }
+  std::size_t bytes() const { return data_.size() * sizeof(std::uint16_t); }
+  bool empty() const { return kernel_ == nullptr || data_.data() == nullptr; }
+  const std::uint16_t* data() const { return data_.data(); }
+
+  // The one way to fill one: pack_b_16bit (below), from fp32 (narrowed by `narrow`, the
+  // family's rounding) or from 16-bit values copied as they are.
+  template <class K2, class Narrow>
+  friend Packed16B<K2> pack_b_16bit(const char* where, WeightLayout layout, index_t K, index_t N, const void* B,
+                                    bool from_16bit, index_t ldb, const K2& kern, int threads, Narrow narrow);
+
+ private:
+  index_t k_ = 0, n_ = 0;
+  const Kernel* kernel_ = nullptr;
+  AlignedBuffer<std::uint16_t> data_;
+};
+
+template <class Kernel, class Narrow>
+Packed16B<Kernel> pack_b_16bit(const char* where, WeightLayout layout, index_t K, index_t N, const void* B,
+                               bool from_16bit, index_t ldb, const Kernel& kern, int threads, Narrow narrow) {
+  check_pack_b_args(where, layout, K, N, B, ldb);
+  Packed16B<Kernel> packed;
+  packed.k_ = K;
+  packed.n_ = N;
+  packed.kernel_ = &kern;
+  packed.data_.reset(packed_b_elems(kern.blk, K, N));
+  std::uint16_t* dst = packed.data_.data();
+  if (from_16bit)
+    pack_b(kern.blk, layout, K, N, static_cast<const std::uint16_t*>(B), ldb, threads, dst,
+           [](const std::uint16_t* s, std::uint16_t* d, index_t n) {
+             std::memcpy(d, s, static_cast<std::size_t>(n) * sizeof(std::uint16_t));
+           });
+  else
+    // Scalar rounding (common/half.h): one-time preparation, and the exact definition the tests use.
+    pack_b(kern.blk, layout, K, N, static_cast<const float*>(B), ldb, threads, dst,
+           [narrow](const float* s, std::uint16_t* d, index_t n) {
+             for (index_t i = 0; i < n; ++i) d[i] = narrow(s[i]);
+           });
+  return packed;
 }
 
 // pack_a hands conv runs of at most this many elements (a converter may stage a run on its stack).

@@ -43,20 +43,14 @@ namespace detail {
 
 int resolve_threads(const char* where, const BinaryOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 const BitpackKernel& resolve_bitpack(const char* where, const BinaryOptions& opt) {
-  if (!opt.bitpack) return bitpack_selected_kernel();
-  require_runnable(where, "options.bitpack", *opt.bitpack);
-  return *opt.bitpack;
+  return ik::resolve_kernel(where, opt.bitpack, &bitpack_selected_kernel, "options.bitpack");
 }
 const XnorKernel& resolve_xnor(const char* where, const BinaryOptions& opt) {
-  if (!opt.xnor) return xnor_selected_kernel();
-  require_runnable(where, "options.xnor", *opt.xnor);
-  return *opt.xnor;
+  return ik::resolve_kernel(where, opt.xnor, &xnor_selected_kernel, "options.xnor");
 }
 namespace {
 const BgemvKernel& resolve_bgemv(const char* where, const BinaryOptions& opt) {
-  if (!opt.bgemv) return bgemv_selected_kernel();
-  require_runnable(where, "options.bgemv", *opt.bgemv);
-  return *opt.bgemv;
+  return ik::resolve_kernel(where, opt.bgemv, &bgemv_selected_kernel, "options.bgemv");
 }
 
 // A parallel region costs a few microseconds: below ~64 K word-ops (~20 us of scalar work,

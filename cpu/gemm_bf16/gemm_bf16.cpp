@@ -33,12 +33,6 @@ namespace {
 
 int resolve_threads(const char* where, const Bf16gemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 
-const Bf16gemmKernel& resolve_kernel(const char* where, const Bf16gemmOptions& opt) {
-  if (!opt.kernel) return bf16gemm_selected_kernel();
-  require_runnable(where, "options.kernel", *opt.kernel);
-  return *opt.kernel;
-}
-
 // fp32 -> bf16 run converter (RNE, common/half.h bit for bit) for the kernel's ISA, chosen once
 // per call: the public convert_f32_to_bf16 reads IK_ISA on every call.
 using Bf16Round = void (*)(const float*, std::uint16_t*, std::size_t);
@@ -106,27 +100,10 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
 Bf16gemmPackedB bf16gemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_bf16,
                                      index_t ldb, const Bf16gemmOptions& options) {
   constexpr const char* where = "ik::cpu::bf16gemm_pack_b";
-  gemm_driver::check_pack_b_args(where, layout, K, N, B, ldb);
   const int threads = resolve_threads(where, options);
-  const Bf16gemmKernel& kern = resolve_kernel(where, options);
-
-  Bf16gemmPackedB packed;
-  packed.k_ = K;
-  packed.n_ = N;
-  packed.kernel_ = &kern;
-  packed.data_.reset(gemm_driver::packed_b_elems(kern.blk, K, N));
-  std::uint16_t* dst = packed.data_.data();
-  if (from_bf16)
-    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const std::uint16_t*>(B), ldb, threads, dst,
-                        [](const std::uint16_t* s, std::uint16_t* d, index_t n) {
-                          std::memcpy(d, s, std::size_t(n) * sizeof(std::uint16_t));
-                        });
-  else
-    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const float*>(B), ldb, threads, dst,
-                        [](const float* s, std::uint16_t* d, index_t n) {
-                          for (index_t i = 0; i < n; ++i) d[i] = f32_to_bf16(s[i]);
-                        });
-  return packed;
+  const Bf16gemmKernel& kern = resolve_kernel(where, options.kernel, &bf16gemm_selected_kernel);
+  return gemm_driver::pack_b_16bit(where, layout, K, N, B, from_bf16, ldb, kern, threads,
+                                   [](float x) { return f32_to_bf16(x); });
 }
 
 Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,

@@ -71,23 +71,9 @@ struct Bf16gemmOptions {
   const Bf16gemmKernel* kernel = nullptr;   // nullptr: bf16gemm_selected_kernel()
 };
 
-class Bf16gemmPackedB {
- public:
-  Bf16gemmPackedB() = default;
-  index_t K() const { return k_; }
-  index_t N() const { return n_; }
-  const Bf16gemmKernel& kernel() const { return *kernel_; }
-  std::size_t bytes() const { return data_.size() * sizeof(std::uint16_t); }
-  bool empty() const { return kernel_ == nullptr; }
-  const std::uint16_t* data() const { return data_.data(); }
-
- private:
-  friend Bf16gemmPackedB bf16gemm_pack_b_impl(WeightLayout, index_t, index_t, const void*, bool, index_t,
-                                              const Bf16gemmOptions&);
-  index_t k_ = 0, n_ = 0;
-  const Bf16gemmKernel* kernel_ = nullptr;
-  AlignedBuffer<std::uint16_t> data_;
-};
+// A weight packed once, as bf16, for one kernel variant (gemm_driver::Packed16B: K(), N(),
+// kernel(), bytes(), empty(), data()). Movable, not copyable; moved-from is empty.
+using Bf16gemmPackedB = gemm_driver::Packed16B<Bf16gemmKernel>;
 
 // Pack the weight: layout k_by_n (K x N row-major, ldb >= N) or n_by_k (N x K, ldb >= K).
 // From fp32 (rounded to nearest-even bf16) or from bf16 bits. K, N >= 1.

@@ -30,12 +30,6 @@ namespace {
 
 int resolve_threads(const char* where, const HgemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 
-const HgemmKernel& resolve_kernel(const char* where, const HgemmOptions& opt) {
-  if (!opt.kernel) return hgemm_selected_kernel();
-  require_runnable(where, "options.kernel", *opt.kernel);
-  return *opt.kernel;
-}
-
 // fp16 -> fp32 run converter for the kernel's ISA, chosen once per call: the public
 // convert_f16_to_f32 reads IK_ISA on every call, too slow for one call per packed row.
 using F16Widen = void (*)(const std::uint16_t*, float*, std::size_t);
@@ -84,29 +78,10 @@ void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float
 HgemmPackedB hgemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_f16,
                                index_t ldb, const HgemmOptions& options) {
   constexpr const char* where = "ik::cpu::hgemm_pack_b";
-  gemm_driver::check_pack_b_args(where, layout, K, N, B, ldb);
   const int threads = resolve_threads(where, options);
-  const HgemmKernel& kern = resolve_kernel(where, options);
-
-  HgemmPackedB packed;
-  packed.k_ = K;
-  packed.n_ = N;
-  packed.kernel_ = &kern;
-  packed.data_.reset(gemm_driver::packed_b_elems(kern.blk, K, N));
-  std::uint16_t* dst = packed.data_.data();
-  if (from_f16) {
-    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const std::uint16_t*>(B), ldb, threads, dst,
-                        [](const std::uint16_t* s, std::uint16_t* d, index_t n) {
-                          std::memcpy(d, s, static_cast<std::size_t>(n) * sizeof(std::uint16_t));
-                        });
-  } else {
-    // Scalar RNE (common/half.h): one-time preparation, and the exact definition the tests use.
-    gemm_driver::pack_b(kern.blk, layout, K, N, static_cast<const float*>(B), ldb, threads, dst,
-                        [](const float* s, std::uint16_t* d, index_t n) {
-                          for (index_t i = 0; i < n; ++i) d[i] = f32_to_f16(s[i]);
-                        });
-  }
-  return packed;
+  const HgemmKernel& kern = resolve_kernel(where, options.kernel, &hgemm_selected_kernel);
+  return gemm_driver::pack_b_16bit(where, layout, K, N, B, from_f16, ldb, kern, threads,
+                                   [](float x) { return f32_to_f16(x); });
 }
 
 HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,

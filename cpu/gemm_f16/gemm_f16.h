@@ -68,24 +68,9 @@ struct HgemmOptions {
   const HgemmKernel* kernel = nullptr;   // nullptr: hgemm_selected_kernel()
 };
 
-// A weight packed once, as fp16, for one kernel variant. Movable, not copyable.
-class HgemmPackedB {
- public:
-  HgemmPackedB() = default;
-  index_t K() const { return k_; }
-  index_t N() const { return n_; }
-  const HgemmKernel& kernel() const { return *kernel_; }
-  std::size_t bytes() const { return data_.size() * sizeof(std::uint16_t); }
-  bool empty() const { return kernel_ == nullptr; }
-  const std::uint16_t* data() const { return data_.data(); }
-
- private:
-  friend HgemmPackedB hgemm_pack_b_impl(WeightLayout, index_t, index_t, const void*, bool, index_t,
-                                        const HgemmOptions&);
-  index_t k_ = 0, n_ = 0;
-  const HgemmKernel* kernel_ = nullptr;
-  AlignedBuffer<std::uint16_t> data_;
-};
+// A weight packed once, as fp16, for one kernel variant (gemm_driver::Packed16B: K(), N(),
+// kernel(), bytes(), empty(), data()). Movable, not copyable; moved-from is empty.
+using HgemmPackedB = gemm_driver::Packed16B<HgemmKernel>;
 
 // Pack the weight: layout k_by_n (K x N row-major, ldb >= N) or n_by_k (N x K, ldb >= K).
 // From fp32 (rounded to nearest-even fp16) or from fp16 bits. K, N >= 1.

@@ -47,9 +47,7 @@ using gemm_driver::threads_for;
 int resolve_threads(const char* where, const GemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 
 const SgemmKernel& resolve_kernel(const char* where, const GemmOptions& opt) {
-  if (!opt.kernel) return sgemm_selected_kernel();
-  require_runnable(where, "options.kernel", *opt.kernel);
-  return *opt.kernel;
+  return ik::resolve_kernel(where, opt.kernel, &sgemm_selected_kernel);
 }
 
 // ---------------------------------------------------------------------------------------------

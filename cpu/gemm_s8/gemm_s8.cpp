@@ -247,8 +247,7 @@ PackedWeightS8 gemm_s8_pack_weights(Trans transw, index_t K, index_t N, const st
   for (index_t j = 0; j < nscales; ++j)
     IK_REQUIRE(finite_positive(scales[j]), where, "scales[", j, "] = ", scales[j], " must be > 0 and finite");
   const int threads = resolve_threads(where, options);
-  const S8Kernel* kern = options.kernel ? options.kernel : &gemm_s8_selected_kernel();
-  require_runnable(where, "options.kernel", *kern);
+  const S8Kernel* kern = &resolve_kernel(where, options.kernel, &gemm_s8_selected_kernel);
 
   PackedWeightS8 p;
   p.k_ = K;

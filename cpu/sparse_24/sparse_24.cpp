@@ -169,9 +169,7 @@ const Sp24Kernel& sp24_selected_kernel() { return select_kernel("sparse_24", sp2
 namespace {
 
 const Sp24Kernel& resolve_kernel(const char* where, const Sp24Options& opt) {
-  if (!opt.kernel) return sp24_selected_kernel();
-  require_runnable(where, "options.kernel", *opt.kernel);
-  return *opt.kernel;
+  return ik::resolve_kernel(where, opt.kernel, &sp24_selected_kernel);
 }
 
 int threads_for(int max_threads, index_t M, index_t N, index_t K) {

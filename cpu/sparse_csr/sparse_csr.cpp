@@ -248,9 +248,7 @@ std::vector<index_t> csr_balanced_rows(const std::int64_t* row_ptr, index_t rows
 namespace {
 
 const SpmmCsrKernel& resolve_kernel(const char* where, const SparseOptions& opt) {
-  if (!opt.kernel) return spmm_csr_selected_kernel();
-  require_runnable(where, "options.kernel", *opt.kernel);
-  return *opt.kernel;
+  return ik::resolve_kernel(where, opt.kernel, &spmm_csr_selected_kernel);
 }
 
 // Fewer threads for little work: a parallel region costs microseconds; ~64K nonzero-columns
