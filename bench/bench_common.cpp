@@ -132,6 +132,14 @@ std::string gemm_label(const GemmShape& s, const char* extra) {
   return os.str();
 }
 
+std::string conv_label(const ConvShape& c, const char* cache, const char* extra) {
+  std::ostringstream os;
+  os << "M=" << c.batch * c.Ho() * c.Wo() << " N=" << c.Fg() << " K=" << c.kh * c.kw * c.Cg() << " cache=" << cache;
+  if (c.groups > 1) os << " groups=" << c.groups;
+  if (extra && *extra) os << ' ' << extra;
+  return os.str();
+}
+
 bool cold_weights(const GemmShape& s) { return s.M <= 32; }
 
 std::size_t llc_bytes() {

@@ -6,10 +6,12 @@
 //   family   gemm_f32, pack_b, peak, later gemm_f16, gemm_s8, binary, sparse_24 ...
 //   variant  a registry name (sgemm_6x16_avx2), a ladder step (sgemm_naive), a library
 //            (openblas_sgemm, onednn_matmul_prepacked); never contains '/'
-//   shape    a name from bench/shapes.h ("square.1024", "bert.ffn_up.m128"); a pack_b row
-//            names the weight ("bert.ffn_up"), a peak row has none
+//   shape    a name from bench/shapes.h ("square.1024", "bert.ffn_up.m128", "resnet18.conv2_x",
+//            "llama7b.attn.n2048"); a pack_b row names the weight ("bert.ffn_up"), a peak row
+//            has none
 // The label adds what the name does not, as space-separated key=value pairs:
-//   M= N= K=   the GEMM dims            cache=cold|hot  weight cache state (see below)
+//   M= N= K=   the GEMM dims (a conv's im2col GEMM per group, conv_label)
+//   cache=cold|hot  weight cache state (see below)   groups=G  a grouped conv
 //   peak=KEY   which measured peak (the fastest "peak" row labelled peak_key=KEY) the
 //              % of peak refers to
 //   lib=NAME   this row is a library baseline, not project code
@@ -74,6 +76,9 @@ inline double gemm_flops(const GemmShape& s) { return 2.0 * double(s.M) * double
 void set_rate(benchmark::State& state, const char* unit, double giga_per_iteration);
 void set_gemm_rate(benchmark::State& state, const GemmShape& s);
 std::string gemm_label(const GemmShape& s, const char* extra = "");
+// A conv row's label: its GEMM view (M = batch Ho Wo, N = F / groups, K = kh kw C / groups, per
+// group), the cache state, "groups=g" when g > 1, then `extra`.
+std::string conv_label(const ConvShape& c, const char* cache, const char* extra = "");
 
 // Cold-cache policy. Skinny GEMMs (M <= 32) are bound by streaming the weight; in a real
 // model it comes from DRAM, because the other layers' weights evicted it. Timing them with
