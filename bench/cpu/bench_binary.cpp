@@ -14,7 +14,7 @@
 //                                                          bit im2col, XNOR GEMM, fused scales)
 //   binary/sgemv_fp32_prepacked/gemv.4096x4096/threads:<t> fp32 baseline: sgemm_packed at M = 1
 //   binary/<bgemv variant>/gemv.4096x4096/threads:<t>      binary_gemv
-// GEMV rows rotate cold weight copies (bench_common's policy: total > 1.25 x LLC), both fp32 and
+// GEMV rows rotate cold weight copies (bench_common's policy: total >= 4 x LLC), both fp32 and
 // binary; the GEMM and conv shapes are compute-bound and run hot. Scalar variants are skipped
 // (minutes per shape).
 //

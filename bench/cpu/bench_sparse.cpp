@@ -17,7 +17,7 @@
 // and, measured at N = 128, was no faster. Its time does not depend on the values, so one packed
 // set (from the unpruned W) serves every sparsity; it is timed again at every shape name.
 // Cache policy (bench_common.h): N <= 32 tokens streams the weight (rotating copies whose total
-// exceeds the LLC, for every contender in its own format); N = 128 is timed hot.
+// is >= 4 x the LLC, for every contender in its own format); N = 128 is timed hot.
 // Rates: GFLOP/s of the dense-equivalent product (2 * 4096 * 4096 * N), so rows compare directly.
 //
 // Run: make bench FILTER='sparse' BENCH_REPETITIONS=1      (~2 minutes on 2 cores)
