@@ -126,6 +126,56 @@ std::string mib(std::size_t bytes) {
   return buf;
 }
 
+// ---- the shapes table ("ik_shapes") ----
+struct ShapeRow {
+  std::string name, kind, dims;  // dims: a JSON object's members, e.g. "\"M\": 1, ..."
+  double flops = 0, min_bytes = 0;
+};
+std::vector<ShapeRow>& noted_shapes() {
+  static std::vector<ShapeRow> rows;
+  return rows;
+}
+void note_row(ShapeRow row) {
+  for (const ShapeRow& r : noted_shapes())
+    if (r.name == row.name) return;  // the first definition wins
+  noted_shapes().push_back(std::move(row));
+}
+std::string kv(const char* key, std::int64_t v) { return std::string("\"") + key + "\": " + std::to_string(v); }
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+// shapes.h's shapes first (they win over a benchmark's own shape of the same name), then the
+// ones the registrars noted.
+std::string shapes_json() {
+  std::vector<ShapeRow> extra = std::move(noted_shapes());
+  noted_shapes().clear();
+  for (const GemmShape& g : all_gemm_shapes()) note_shape(g);
+  for (const ConvShape& c : conv_shapes()) note_shape(c);
+  for (const AttentionShape& a : attention_shapes()) note_shape(a);
+  for (ShapeRow& r : extra) note_row(std::move(r));
+  std::ostringstream os;
+  os << "{";
+  bool first = true;
+  char num[64];
+  for (const ShapeRow& r : noted_shapes()) {
+    os << (first ? "" : ", ") << '"' << json_escape(r.name) << "\": {\"kind\": \"" << r.kind << "\", ";
+    std::snprintf(num, sizeof num, "%.17g", r.flops);
+    os << "\"flops\": " << num << ", ";
+    std::snprintf(num, sizeof num, "%.17g", r.min_bytes);
+    os << "\"min_bytes\": " << num << ", " << r.dims << "}";
+    first = false;
+  }
+  os << "}";
+  return os.str();
+}
+
 // Start-up report: stderr and the JSON context.
 void add_bench_context() {
   const Llc& l = llc();
@@ -146,6 +196,7 @@ void add_bench_context() {
   benchmark::AddCustomContext("ik_llc_source", l.source + note);
   benchmark::AddCustomContext("ik_cold_rotation_bytes", std::to_string(target));
   benchmark::AddCustomContext("ik_cold_rotation_rule", how);
+  benchmark::AddCustomContext("ik_shapes", shapes_json());
 }
 }  // namespace
 
@@ -225,6 +276,27 @@ std::string conv_label(const ConvShape& c, const char* cache, const char* extra)
   if (c.groups > 1) os << " groups=" << c.groups;
   if (extra && *extra) os << ' ' << extra;
   return os.str();
+}
+
+void note_shape(const GemmShape& s) {
+  note_row({s.name, "gemm", kv("M", s.M) + ", " + kv("N", s.N) + ", " + kv("K", s.K), flops(s), min_bytes(s)});
+}
+
+void note_shape(const ConvShape& c) {
+  note_row({c.name, "conv",
+            kv("batch", c.batch) + ", " + kv("H", c.H) + ", " + kv("W", c.W) + ", " + kv("C", c.C) + ", " +
+                kv("F", c.F) + ", " + kv("kh", c.kh) + ", " + kv("kw", c.kw) + ", " + kv("stride", c.stride) +
+                ", " + kv("pad", c.pad) + ", " + kv("groups", c.groups) + ", " + kv("Ho", c.Ho()) + ", " +
+                kv("Wo", c.Wo()),
+            flops(c), min_bytes(c)});
+}
+
+void note_shape(const AttentionShape& a) {
+  note_row({a.name, "attention",
+            kv("batch", a.batch) + ", " + kv("heads", a.heads) + ", " + kv("kv_heads", a.kv_heads) + ", " +
+                kv("N", a.N) + ", " + kv("N_kv", a.N_kv) + ", " + kv("d", a.d) + ", " +
+                kv("causal", a.causal ? 1 : 0),
+            flops(a), min_bytes(a)});
 }
 
 bool cold_weights(const GemmShape& s) { return s.M <= 32; }

@@ -43,8 +43,8 @@ enum RegisterOrder { kOrderPeak = 0, kOrderKernels = 10, kOrderBaselines = 20 };
 using Registrar = void (*)();
 int add_registrar(int order, Registrar fn);
 // Runs the registrars, hands their benchmarks to Google Benchmark (regrouped, see below), then
-// prints the LLC and the cold-weight rotation to stderr and writes them into the JSON context
-// (ik_llc_bytes, ik_llc_source, ik_cold_rotation_bytes).
+// prints the LLC and the cold-weight rotation to stderr and writes them and the shapes table
+// into the JSON context (ik_llc_bytes, ik_llc_source, ik_cold_rotation_bytes, ik_shapes).
 void run_registrars();
 #define IKB_REGISTER(order, fn) \
   [[maybe_unused]] static const int ikb_registrar_##fn = ::ikb::add_registrar((order), (fn))
@@ -82,6 +82,16 @@ std::string gemm_label(const GemmShape& s, const char* extra = "");
 // A conv row's label: its GEMM view (M = batch Ho Wo, N = F / groups, K = kh kw C / groups, per
 // group), the cache state, "groups=g" when g > 1, then `extra`.
 std::string conv_label(const ConvShape& c, const char* cache, const char* extra = "");
+
+// ---- the shapes table in the JSON context --------------------------------------------------
+// The bench writes every shape of bench/shapes.h, with its kind, FLOPs, fewest bytes and
+// dimensions, into the JSON context as "ik_shapes" (a JSON object keyed by shape name, held in
+// a string), so summarize.py and plot.py read each row's kind from the name alone. A benchmark
+// that times a shape of its own (binary's xnor.*, sparse's sparse.*) notes it from its
+// registrar; its rates are then the dense-equivalent operation's.
+void note_shape(const GemmShape& s);
+void note_shape(const ConvShape& c);
+void note_shape(const AttentionShape& a);
 
 // ---- cold-cache policy -----------------------------------------------------------------------
 // Which rows are cold: skinny GEMMs (M <= 32, decode and small decode batches), as before. In a

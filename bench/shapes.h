@@ -5,7 +5,8 @@
 //
 // Names: "<model>.<layer>[.<variant>]", lower case, no '/' (Google Benchmark names are
 // "<family>/<variant>/<shape>/threads:<t>"). summarize.py and plot.py key ratios and figures on
-// them, so keep existing names stable. Run: make bench FILTER='llama7b.q_proj.m1/'
+// them and look the kind up in the table the bench writes into its JSON context
+// (bench_common.cpp), so keep existing names stable. Run: make bench FILTER='llama7b.q_proj.m1/'
 //
 // ---- GEMM --------------------------------------------------------------------------------
 //   C[M x N] = A[M x K] * B      A: activations (M = tokens), B: the weight (K inputs, N outputs)

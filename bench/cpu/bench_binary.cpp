@@ -19,7 +19,7 @@
 // (minutes per shape).
 //
 // Shapes: xnor.resnet18.conv2_x = the dense-equivalent GEMM of a ResNet-18 conv2_x layer
-// (M = 56*56, N = 64, K = 64*3*3); xnor.square.1024;
+// (M = 56*56, N = 64, K = 64*3*3); xnor.square.1024 (both noted into the bench's shapes table);
 // conv layers resnet18.conv{2,3,4}_x of bench/shapes.h (56x56x64, 28x28x128, 14x14x256 -> same
 // channels, 3x3, stride 1, pad 1, batch 1); the fp32 conv row is bench/cpu/conv_baseline.h's.
 //
@@ -227,6 +227,8 @@ void register_binary() {
   std::vector<ConvShape> convs;
   for (const char* name : {"resnet18.conv2_x", "resnet18.conv3_x", "resnet18.conv4_x"})
     convs.push_back(conv_shape(name));
+  for (const GemmShape& s : gemms) note_shape(s);
+  note_shape(kGemv);
   const std::string selected = ik::cpu::xnor_selected_kernel().name;
   for (const GemmShape& s : gemms) {
     for (int t : thread_counts())

@@ -230,6 +230,10 @@ void register_sparse() {
     return;  // a bad IK_ISA: the gemm_f32 rows report it
   }
   const bool eigen = eigen_sparse::available() && ik::isa_supported(ik::Isa::avx512);
+  // The shapes table (summarize.py): each shape as its dense-equivalent GEMM (M = tokens).
+  for (int pct : kSparsityPct)
+    for (std::int64_t n : kTokens) note_shape(shape_for(csr_shape(pct, n), n));
+  for (std::int64_t n : {std::int64_t(1), std::int64_t(128)}) note_shape(shape_for(sp24_shape(n), n));
   // Sparsity-major, so each pruned weight (and its prepared copies) is built once per contender.
   for (int pct : kSparsityPct) {
     for (std::int64_t n : kTokens)
