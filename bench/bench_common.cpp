@@ -3,9 +3,11 @@
 #include "bench/bench_common.h"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -49,9 +51,16 @@ std::vector<std::pair<int, Registrar>>& registrars() {
   return r;
 }
 
-// One prepared set (e.g. 600 MiB of packed weights) beside one raw set must stay well under
-// the ~4 GiB we allow the run; 1.5 GiB per set leaves room for the square 4096 operands too.
-constexpr std::size_t kMaxSetBytes = std::size_t(1536) << 20;
+// A rotation set is at most 1/8 of physical memory: one raw set beside one prepared set (the
+// most that live at once, PreparedCache) stays under 1/4 of it. 1.5 GiB when sysconf cannot say.
+std::size_t max_set_bytes() {
+  static const std::size_t bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) return std::size_t(pages) * std::size_t(page) / 8;
+    return std::size_t(1536) << 20;
+  }();
+  return bytes;
+}
 
 std::size_t parse_cache_size(const std::string& text) {
   // sysfs writes "32768K" or "480M".
@@ -60,6 +69,134 @@ std::size_t parse_cache_size(const std::string& text) {
   if (end && (*end == 'K' || *end == 'k')) v <<= 10;
   else if (end && (*end == 'M' || *end == 'm')) v <<= 20;
   return std::size_t(v);
+}
+
+struct Llc {
+  std::size_t bytes = 0;
+  std::string source;
+};
+
+// sysfs first: it names the cache instance cpu0 shares (one CCX's L3 on AMD EPYC, 32 MiB on
+// Zen 3), which is what a core can hold. glibc's sysconf(_SC_LEVEL3_CACHE_SIZE) is the fallback:
+// on this Zen 3 VM it reports 256 MiB (8x the sysfs size: more L3 than any one core reaches), and
+// it answers 0 where CPUID hides the cache. Last resort: 64 MiB, large enough that the 4 x LLC
+// rotation still evicts on a big server part.
+const Llc& llc() {
+  static const Llc info = [] {
+    Llc r;
+    int best_level = 0;
+    for (int i = 0; i < 8; ++i) {
+      std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+      std::ifstream size_f(dir + "size"), level_f(dir + "level"), type_f(dir + "type");
+      std::string size, type;
+      int level = 0;
+      if (!(size_f >> size) || !(level_f >> level)) continue;
+      type_f >> type;
+      if (type == "Instruction") continue;
+      if (level > best_level && parse_cache_size(size) > 0) {
+        best_level = level;
+        r.bytes = parse_cache_size(size);
+        r.source = dir + "size (L" + std::to_string(level) + ")";
+      }
+    }
+    if (r.bytes) return r;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+    for (auto [name, level] : {std::pair<int, int>{_SC_LEVEL3_CACHE_SIZE, 3}, {_SC_LEVEL2_CACHE_SIZE, 2}}) {
+      const long v = sysconf(name);
+      if (v > 0) {
+        r.bytes = std::size_t(v);
+        r.source = "sysconf(_SC_LEVEL" + std::to_string(level) + "_CACHE_SIZE)";
+        return r;
+      }
+    }
+#endif
+    r.bytes = std::size_t(64) << 20;
+    r.source = "fallback (no sysfs cache size, sysconf says 0)";
+    return r;
+  }();
+  return info;
+}
+
+std::string mib(std::size_t bytes) {
+  char buf[32];
+  if (bytes % (std::size_t(1) << 20) == 0)
+    std::snprintf(buf, sizeof buf, "%zu MiB", bytes >> 20);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / double(1 << 20));
+  return buf;
+}
+
+// ---- the shapes table ("ik_shapes") ----
+struct ShapeRow {
+  std::string name, kind, dims;  // dims: a JSON object's members, e.g. "\"M\": 1, ..."
+  double flops = 0, min_bytes = 0;
+};
+std::vector<ShapeRow>& noted_shapes() {
+  static std::vector<ShapeRow> rows;
+  return rows;
+}
+void note_row(ShapeRow row) {
+  for (const ShapeRow& r : noted_shapes())
+    if (r.name == row.name) return;  // the first definition wins
+  noted_shapes().push_back(std::move(row));
+}
+std::string kv(const char* key, std::int64_t v) { return std::string("\"") + key + "\": " + std::to_string(v); }
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+// shapes.h's shapes first (they win over a benchmark's own shape of the same name), then the
+// ones the registrars noted.
+std::string shapes_json() {
+  std::vector<ShapeRow> extra = std::move(noted_shapes());
+  noted_shapes().clear();
+  for (const GemmShape& g : all_gemm_shapes()) note_shape(g);
+  for (const ConvShape& c : conv_shapes()) note_shape(c);
+  for (const AttentionShape& a : attention_shapes()) note_shape(a);
+  for (ShapeRow& r : extra) note_row(std::move(r));
+  std::ostringstream os;
+  os << "{";
+  bool first = true;
+  char num[64];
+  for (const ShapeRow& r : noted_shapes()) {
+    os << (first ? "" : ", ") << '"' << json_escape(r.name) << "\": {\"kind\": \"" << r.kind << "\", ";
+    std::snprintf(num, sizeof num, "%.17g", r.flops);
+    os << "\"flops\": " << num << ", ";
+    std::snprintf(num, sizeof num, "%.17g", r.min_bytes);
+    os << "\"min_bytes\": " << num << ", " << r.dims << "}";
+    first = false;
+  }
+  os << "}";
+  return os.str();
+}
+
+// Start-up report: stderr and the JSON context.
+void add_bench_context() {
+  const Llc& l = llc();
+  std::string note;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+  const long sc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  if (l.source.rfind("sysconf", 0) != 0 && sc > 0 && std::size_t(sc) != l.bytes)
+    note = "; sysconf(_SC_LEVEL3_CACHE_SIZE) says " + mib(std::size_t(sc));
+#endif
+  const std::size_t target = cold_target_bytes();
+  std::string how = std::getenv("IK_BENCH_COLD_MIB") && *std::getenv("IK_BENCH_COLD_MIB")
+                        ? "IK_BENCH_COLD_MIB"
+                        : target < 4 * l.bytes ? "4 x LLC, CAPPED at 1/8 of physical memory: the rule wants " + mib(4 * l.bytes)
+                                               : "4 x LLC";
+  std::fprintf(stderr, "ik_bench: LLC %s (%s%s); cold weights (M <= 32) rotate copies totalling >= %s (%s)\n",
+               mib(l.bytes).c_str(), l.source.c_str(), note.c_str(), mib(target).c_str(), how.c_str());
+  benchmark::AddCustomContext("ik_llc_bytes", std::to_string(l.bytes));
+  benchmark::AddCustomContext("ik_llc_source", l.source + note);
+  benchmark::AddCustomContext("ik_cold_rotation_bytes", std::to_string(target));
+  benchmark::AddCustomContext("ik_cold_rotation_rule", how);
+  benchmark::AddCustomContext("ik_shapes", shapes_json());
 }
 }  // namespace
 
@@ -87,6 +224,7 @@ void run_registrars() {
     else
       reg->UseRealTime();
   }
+  add_bench_context();
 }
 
 const std::vector<int>& thread_counts() {
@@ -132,44 +270,52 @@ std::string gemm_label(const GemmShape& s, const char* extra) {
   return os.str();
 }
 
+std::string conv_label(const ConvShape& c, const char* cache, const char* extra) {
+  std::ostringstream os;
+  os << "M=" << c.batch * c.Ho() * c.Wo() << " N=" << c.Fg() << " K=" << c.kh * c.kw * c.Cg() << " cache=" << cache;
+  if (c.groups > 1) os << " groups=" << c.groups;
+  if (extra && *extra) os << ' ' << extra;
+  return os.str();
+}
+
+void note_shape(const GemmShape& s) {
+  note_row({s.name, "gemm", kv("M", s.M) + ", " + kv("N", s.N) + ", " + kv("K", s.K), flops(s), min_bytes(s)});
+}
+
+void note_shape(const ConvShape& c) {
+  note_row({c.name, "conv",
+            kv("batch", c.batch) + ", " + kv("H", c.H) + ", " + kv("W", c.W) + ", " + kv("C", c.C) + ", " +
+                kv("F", c.F) + ", " + kv("kh", c.kh) + ", " + kv("kw", c.kw) + ", " + kv("stride", c.stride) +
+                ", " + kv("pad", c.pad) + ", " + kv("groups", c.groups) + ", " + kv("Ho", c.Ho()) + ", " +
+                kv("Wo", c.Wo()),
+            flops(c), min_bytes(c)});
+}
+
+void note_shape(const AttentionShape& a) {
+  note_row({a.name, "attention",
+            kv("batch", a.batch) + ", " + kv("heads", a.heads) + ", " + kv("kv_heads", a.kv_heads) + ", " +
+                kv("N", a.N) + ", " + kv("N_kv", a.N_kv) + ", " + kv("d", a.d) + ", " +
+                kv("causal", a.causal ? 1 : 0),
+            flops(a), min_bytes(a)});
+}
+
 bool cold_weights(const GemmShape& s) { return s.M <= 32; }
 
-std::size_t llc_bytes() {
-  static const std::size_t bytes = [] {
-    std::size_t best = 0;
-    int best_level = 0;
-    for (int i = 0; i < 8; ++i) {
-      std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
-      std::ifstream size_f(dir + "size"), level_f(dir + "level"), type_f(dir + "type");
-      std::string size, type;
-      int level = 0;
-      if (!(size_f >> size) || !(level_f >> level)) continue;
-      type_f >> type;
-      if (type == "Instruction") continue;
-      if (level > best_level) best_level = level, best = parse_cache_size(size);
-    }
-    // No sysfs (containers without it): assume a large server LLC so rotation still evicts.
-    return best ? best : std::size_t(64) << 20;
-  }();
-  return bytes;
-}
+std::size_t llc_bytes() { return llc().bytes; }
+const std::string& llc_source() { return llc().source; }
 
 std::size_t cold_target_bytes() {
   static const std::size_t bytes = [] {
     if (const char* env = std::getenv("IK_BENCH_COLD_MIB"); env && *env)
       return std::size_t(std::strtoull(env, nullptr, 10)) << 20;
-    // 25% over the LLC: a non-LRU replacement policy (adaptive insertion on Intel, Zen's
-    // L3 victim cache) may keep a slice of a set that is only just larger than the cache.
-    return std::min(llc_bytes() + llc_bytes() / 4, kMaxSetBytes);
+    return std::min(4 * llc_bytes(), max_set_bytes());
   }();
   return bytes;
 }
 
 int weight_copies(const GemmShape& s, std::size_t bytes) {
-  if (!cold_weights(s) || bytes == 0) return 1;
-  std::size_t want = (cold_target_bytes() + bytes - 1) / bytes;
-  std::size_t cap = std::max<std::size_t>(kMaxSetBytes / bytes, 2);
-  return int(std::clamp<std::size_t>(want, 2, cap));
+  if (!cold_weights(s) || bytes == 0 || bytes >= cold_target_bytes()) return 1;
+  return int((cold_target_bytes() + bytes - 1) / bytes);
 }
 
 GemmOperands gemm_operands(const GemmShape& s, int copies) {

@@ -6,10 +6,12 @@
 //   family   gemm_f32, pack_b, peak, later gemm_f16, gemm_s8, binary, sparse_24 ...
 //   variant  a registry name (sgemm_6x16_avx2), a ladder step (sgemm_naive), a library
 //            (openblas_sgemm, onednn_matmul_prepacked); never contains '/'
-//   shape    a name from bench/shapes.h ("square.1024", "bert.ffn_up.m128"); a pack_b row
-//            names the weight ("bert.ffn_up"), a peak row has none
+//   shape    a name from bench/shapes.h ("square.1024", "bert.ffn_up.m128", "resnet18.conv2_x",
+//            "llama7b.attn.n2048"); a pack_b row names the weight ("bert.ffn_up"), a peak row
+//            has none
 // The label adds what the name does not, as space-separated key=value pairs:
-//   M= N= K=   the GEMM dims            cache=cold|hot  weight cache state (see below)
+//   M= N= K=   the GEMM dims (a conv's im2col GEMM per group, conv_label)
+//   cache=cold|hot  weight cache state (see below)   groups=G  a grouped conv
 //   peak=KEY   which measured peak (the fastest "peak" row labelled peak_key=KEY) the
 //              % of peak refers to
 //   lib=NAME   this row is a library baseline, not project code
@@ -40,6 +42,9 @@ namespace ikb {
 enum RegisterOrder { kOrderPeak = 0, kOrderKernels = 10, kOrderBaselines = 20 };
 using Registrar = void (*)();
 int add_registrar(int order, Registrar fn);
+// Runs the registrars, hands their benchmarks to Google Benchmark (regrouped, see below), then
+// prints the LLC and the cold-weight rotation to stderr and writes them and the shapes table
+// into the JSON context (ik_llc_bytes, ik_llc_source, ik_cold_rotation_bytes, ik_shapes).
 void run_registrars();
 #define IKB_REGISTER(order, fn) \
   [[maybe_unused]] static const int ikb_registrar_##fn = ::ikb::add_registrar((order), (fn))
@@ -68,29 +73,53 @@ PendingBenchmark* add_benchmark(const std::string& name, std::function<void(benc
 std::string bench_name(const std::string& family, const std::string& variant,
                        const std::string& shape, int threads);
 
-// ---- GEMM helpers ------------------------------------------------------------------------
-inline double gemm_flops(const GemmShape& s) { return 2.0 * double(s.M) * double(s.N) * double(s.K); }
+// ---- rates and labels ----------------------------------------------------------------------
+inline double gemm_flops(const GemmShape& s) { return flops(s); }
 // Rate counter in units of 1e9 per second of real time.
 void set_rate(benchmark::State& state, const char* unit, double giga_per_iteration);
 void set_gemm_rate(benchmark::State& state, const GemmShape& s);
 std::string gemm_label(const GemmShape& s, const char* extra = "");
+// A conv row's label: its GEMM view (M = batch Ho Wo, N = F / groups, K = kh kw C / groups, per
+// group), the cache state, "groups=g" when g > 1, then `extra`.
+std::string conv_label(const ConvShape& c, const char* cache, const char* extra = "");
 
-// Cold-cache policy. Skinny GEMMs (M <= 32) are bound by streaming the weight; in a real
-// model it comes from DRAM, because the other layers' weights evicted it. Timing them with
-// one weight that stays in the last-level cache would report a speed inference never sees
-// (guide §8). So each timed call reads the next of several copies of the weight whose total
-// exceeds the LLC: when the rotation returns to a copy, LRU-like replacement has evicted it.
-// Every contender (ours packed and unpacked, each library's own format) uses the same policy.
-// M > 32 is compute-bound and timed hot (one copy), the case prefill sees for big batches.
-// Sizes: the rotation totals 1.25 x the LLC that sysfs reports (IK_BENCH_COLD_MIB=n overrides),
-// capped at 1.5 GiB per set. This VM reports a 480 MiB L3, so every skinny weight rotates
-// through >= 600 MiB (e.g. 4 x 180 MiB for llama7b.ffn_up, 256 x 2.25 MiB for bert.q_proj);
-// raw copies plus one prepared set peak at ~1.5 GiB RSS. Measured effect: bert.ffn_up at M = 1
-// reads its 9 MiB weight at 27 GB/s with 2 copies (cache) and 14 GB/s rotated (DRAM).
+// ---- the shapes table in the JSON context --------------------------------------------------
+// The bench writes every shape of bench/shapes.h, with its kind, FLOPs, fewest bytes and
+// dimensions, into the JSON context as "ik_shapes" (a JSON object keyed by shape name, held in
+// a string), so summarize.py and plot.py read each row's kind from the name alone. A benchmark
+// that times a shape of its own (binary's xnor.*, sparse's sparse.*) notes it from its
+// registrar; its rates are then the dense-equivalent operation's.
+void note_shape(const GemmShape& s);
+void note_shape(const ConvShape& c);
+void note_shape(const AttentionShape& a);
+
+// ---- cold-cache policy -----------------------------------------------------------------------
+// Which rows are cold: skinny GEMMs (M <= 32, decode and small decode batches), as before. In a
+// real model every layer's weight comes from DRAM (the other layers' weights evicted it); what
+// M decides is how much that costs. A weight element (4 bytes) feeds 2 M FLOPs: at M = 1 one
+// core's ~100 GFLOP/s would need 200 GB/s, so the row is the weight stream; at M = 32, 16 FLOP
+// per byte, one DRAM pass of a 64 MiB llama7b.q_proj (~2.9 ms at 23 GB/s) is still ~27% of its
+// compute (1.07 GFLOP, ~10.7 ms); at M = 128 it is ~7% and at 512 under 2%, so M > 32 (prefill,
+// the square sweep, and conv, whose weights are reused over Ho x Wo pixels) is timed hot, one
+// copy. Timing the skinny rows with a weight that stays in the last-level cache would report a
+// speed inference never sees (guide §8).
+// How cold rows are timed: each timed call reads the next of several copies of the weight (in
+// the contender's own format: ours packed and unpacked, each library's) whose total is at least
+// 4 x the LLC, so when the rotation returns to a copy, the 4 x LLC read since has evicted it even
+// under non-LRU replacement (adaptive insertion on Intel, Zen's L3 filled by L2 victims). A
+// weight of 4 x the LLC or more streams from DRAM by itself and gets one copy. On a 32 MiB L3
+// that is >= 128 MiB per weight: 57 copies of bert.q_proj (2.25 MiB fp32), 2 of llama7b.q_proj
+// (64 MiB), 1 of llama7b.ffn_up (172 MiB). Measured effect (a 480 MiB L3 Xeon, 1.25 x LLC then):
+// bert.ffn_up at M = 1 reads its 9 MiB weight at 27 GB/s with 2 copies (cache), 14 GB/s rotated.
+// The LLC is read at run time (llc_bytes()); the bench prints it and the rotation at start-up and
+// writes both into the JSON context (ik_llc_bytes, ik_llc_source, ik_cold_rotation_bytes).
+// IK_BENCH_COLD_MIB=n overrides the rotation size. A set never exceeds 1/8 of physical memory
+// (one raw set + one prepared set <= 1/4 of it); where that cap cuts the 4 x LLC, start-up says so.
 bool cold_weights(const GemmShape& s);
-std::size_t llc_bytes();           // /sys/.../cpu0/cache/index3/size (largest level if no L3)
-std::size_t cold_target_bytes();   // see above
-// Copies of a weight of `bytes` needed for the policy above (1 when hot).
+std::size_t llc_bytes();            // the last-level data cache cpu0 uses (see llc_source())
+const std::string& llc_source();    // where llc_bytes() came from: sysfs, sysconf or a fallback
+std::size_t cold_target_bytes();    // the rotation's total: 4 x llc_bytes(), see above
+// Copies of a weight of `bytes` needed for the policy above (1 when hot or >= the target).
 int weight_copies(const GemmShape& s, std::size_t bytes);
 
 // Operands for one GEMM shape: A (M x K), C (M x N), and at least `copies` copies of the

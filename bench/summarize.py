@@ -9,6 +9,12 @@ Generic by naming alone (bench/bench_common.h documents the scheme), so a new fa
   name   <family>/<variant>/<shape>/threads:<t>   (Google Benchmark's /real_time etc. dropped)
   label  key=value pairs: M N K cache peak=KEY lib=NAME role=fp32; peak rows carry peak_key=KEY
   rate   the user counter named by its unit: GFLOP/s, GOP/s, Gbitop/s or GB/s
+  shape  a name of bench/shapes.h, "<model>.<layer>[.<variant>]". Its kind (gemm, conv,
+         attention), FLOPs and fewest bytes come from the table the bench writes into the JSON
+         context ("ik_shapes"); for a JSON without it (older runs) or a name not in it, the kind
+         is read off the name: "square.<n>" and "<layer>.m<M>" are gemm, "<model>.attn.n<N>..."
+         attention, anything else unknown (""). A row without a rate counter gets GFLOP/s from
+         the table's FLOPs.
 
 Ratios, each a speedup (> 1: this row is faster), taken at the same shape and thread count:
   x_fp32     time(fp32 baseline) / time(row). The baseline is the row labelled role=fp32: the
@@ -33,7 +39,11 @@ GB_SUFFIX = re.compile(
     r"^(real_time|manual_time|process_time|min_time:.*|min_warmup_time:.*|iterations:\d+|repeats:\d+)$")
 NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 CSV_COLUMNS = ["family", "variant", "shape", "threads", "time_ns", "rate", "x_fp32", "x_library",
-               "library", "rate_unit", "pct_peak", "rel_err", "M", "N", "K", "cache", "source", "role"]
+               "library", "rate_unit", "pct_peak", "rel_err", "M", "N", "K", "cache", "source", "role",
+               "kind", "flops", "min_bytes"]
+# Shape names whose kind the name itself gives (bench/shapes.h's patterns), for JSON without a table.
+KIND_PATTERNS = [("gemm", re.compile(r"^square\.\d+$")), ("gemm", re.compile(r"^.+\.m\d+$")),
+                 ("attention", re.compile(r"^.+\.attn\.n\d+(_kv\d+)?$"))]
 
 
 def parse_name(name):
@@ -77,8 +87,29 @@ def load(path):
     return data.get("context", {}), data.get("benchmarks", [])
 
 
-def collect(benchmarks):
+def shape_table(context):
+    """{shape name: {"kind", "flops", "min_bytes", dims...}} from the context's ik_shapes."""
+    try:
+        table = json.loads(context.get("ik_shapes") or "{}")
+    except ValueError:
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def shape_info(shape, table):
+    """(kind, flops, min_bytes) of a shape name: the table's, else the kind its name shows."""
+    info = table.get(shape)
+    if isinstance(info, dict):
+        return info.get("kind", ""), info.get("flops"), info.get("min_bytes")
+    for kind, pattern in KIND_PATTERNS:
+        if shape and pattern.match(shape):
+            return kind, None, None
+    return "", None, None
+
+
+def collect(benchmarks, shapes=None):
     """One measurement per run name: the median aggregate, else the median of the iteration runs."""
+    shapes = shapes or {}
     runs, medians, errors, order = {}, {}, [], []
     for b in benchmarks:
         run_name = b.get("run_name", b["name"])
@@ -110,8 +141,11 @@ def collect(benchmarks):
         # against the fp32 reference on the same real-valued inputs), so speed and accuracy
         # are read side by side.
         rel_err = base.get("rel_err")
+        kind, flops, min_bytes = shape_info(shape, shapes)
+        if rate is None and flops and time_ns > 0:
+            rate, unit = flops / time_ns, "GFLOP/s"  # FLOP per ns = GFLOP/s
         rows.append(dict(family=family, variant=variant, shape=shape, threads=threads, time_ns=time_ns,
-                         rate=rate, rate_unit=unit, label=label,
+                         rate=rate, rate_unit=unit, label=label, kind=kind, flops=flops, min_bytes=min_bytes,
                          rel_err=float(rel_err) if isinstance(rel_err, (int, float)) else None))
     return rows, errors
 
@@ -182,17 +216,17 @@ def print_table(rows, context, out=sys.stdout):
         if load >= 0.5:
             print(f"WARNING: load average {load:.2f} when the run started: other processes share these "
                   "cores, so the all-threads rows (and their peak) are unreliable", file=out)
-    head = ["family", "variant", "shape", "thr", "time", "rate", "%peak", "x_fp32", "x_library", "library",
-            "rel_err"]
+    head = ["family", "variant", "shape", "kind", "thr", "time", "rate", "%peak", "x_fp32", "x_library",
+            "library", "rel_err"]
     table = []
     for r in rows:
         rate = "" if r["rate"] is None else f"{r['rate']:.4g} {r['rate_unit']}"
         pct = "" if r["pct_peak"] is None else f"{r['pct_peak']:.0f}%"
-        table.append([r["family"], r["variant"], r["shape"], str(r["threads"]), fmt_time(r["time_ns"]), rate,
-                      pct, fmt_x(r["x_fp32"]), fmt_x(r["x_library"]), r["library"],
+        table.append([r["family"], r["variant"], r["shape"], r.get("kind", ""), str(r["threads"]),
+                      fmt_time(r["time_ns"]), rate, pct, fmt_x(r["x_fp32"]), fmt_x(r["x_library"]), r["library"],
                       "" if r["rel_err"] is None else f"{r['rel_err']:.1e}"])
     widths = [max([len(h)] + [len(t[i]) for t in table]) for i, h in enumerate(head)]
-    right = {3, 4, 5, 6, 7, 8}
+    right = {4, 5, 6, 7, 8, 9}
 
     def line(cells):
         return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
@@ -220,12 +254,13 @@ def write_csv(rows, path):
             w.writerow([r["family"], r["variant"], r["shape"], r["threads"], num(r["time_ns"], 8), num(r["rate"], 6),
                         num(r["x_fp32"], 4), num(r["x_library"], 4), r["library"], r["rate_unit"],
                         num(r["pct_peak"], 4), num(r["rel_err"], 3), lab.get("M", ""), lab.get("N", ""), lab.get("K", ""),
-                        lab.get("cache", ""), r["source"], lab.get("role", "")])
+                        lab.get("cache", ""), r["source"], lab.get("role", ""), r.get("kind", ""),
+                        num(r.get("flops"), 12), num(r.get("min_bytes"), 12)])
 
 
 def summarize(json_path):
     context, benchmarks = load(json_path)
-    rows, errors = collect(benchmarks)
+    rows, errors = collect(benchmarks, shape_table(context))
     add_ratios(rows)
     sort_rows(rows)
     return context, rows, errors

@@ -9,7 +9,9 @@ Writes, for every family and thread count that has the shapes:
                                          variant, libraries dashed, measured peak as a line
   plots/<family>_models_threads<t>.png   grouped bars for the model layers (one panel per
                                          layer, groups by M = tokens, log y), peak as a line
-Rows, ratios and the measured peak come from bench/summarize.py, so names parse the same way.
+Rows, ratios and the measured peak come from bench/summarize.py, so names parse the same way;
+only GEMM rows (summarize's kind, from the shapes table in the JSON) are drawn here, so a conv or
+attention shape whose name happens to end in ".m<digits>" never lands in a GEMM figure.
 """
 import argparse
 import os
@@ -61,9 +63,13 @@ def draw_peak(ax, rows, sample, threads):
                     va="bottom", fontsize=7)
 
 
+def is_gemm(r):
+    return r.get("kind", "gemm") == "gemm"
+
+
 def plot_square(rows, family, threads, context, colors, out_dir):
     sel = [r for r in rows if r["family"] == family and r["threads"] == threads and SQUARE.match(r["shape"])
-           and r["rate"] is not None]
+           and is_gemm(r) and r["rate"] is not None]
     if not sel:
         return None
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -91,7 +97,7 @@ def plot_square(rows, family, threads, context, colors, out_dir):
 
 def plot_models(rows, family, threads, context, colors, out_dir):
     sel = [r for r in rows if r["family"] == family and r["threads"] == threads and MODEL.match(r["shape"])
-           and r["rate"] is not None]
+           and is_gemm(r) and r["rate"] is not None]
     if not sel:
         return None
     layers = list(dict.fromkeys(MODEL.match(r["shape"]).group(1) for r in sel))

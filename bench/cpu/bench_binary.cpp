@@ -14,22 +14,23 @@
 //                                                          bit im2col, XNOR GEMM, fused scales)
 //   binary/sgemv_fp32_prepacked/gemv.4096x4096/threads:<t> fp32 baseline: sgemm_packed at M = 1
 //   binary/<bgemv variant>/gemv.4096x4096/threads:<t>      binary_gemv
-// GEMV rows rotate cold weight copies (bench_common's policy: total > 1.25 x LLC), both fp32 and
+// GEMV rows rotate cold weight copies (bench_common's policy: total >= 4 x LLC), both fp32 and
 // binary; the GEMM and conv shapes are compute-bound and run hot. Scalar variants are skipped
 // (minutes per shape).
 //
 // Shapes: xnor.resnet18.conv2_x = the dense-equivalent GEMM of a ResNet-18 conv2_x layer
-// (M = 56*56, N = 64, K = 64*3*3); xnor.square.1024; conv layers resnet18.conv{2,3,4}_x
-// (56x56x64, 28x28x128, 14x14x256 -> same channels, 3x3, stride 1, pad 1).
+// (M = 56*56, N = 64, K = 64*3*3); xnor.square.1024 (both noted into the bench's shapes table);
+// conv layers resnet18.conv{2,3,4}_x of bench/shapes.h (56x56x64, 28x28x128, 14x14x256 -> same
+// channels, 3x3, stride 1, pad 1, batch 1); the fp32 conv row is bench/cpu/conv_baseline.h's.
 //
 // Run: make bench FILTER='binary/' BENCH_REPETITIONS=1   (~60-90 s on 2 cores)
 #include <omp.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "bench/bench_common.h"
+#include "bench/cpu/conv_baseline.h"
 #include "common/random.h"
 #include "cpu/binary/binary.h"
 #include "cpu/gemm_f32/gemm_f32.h"
@@ -39,11 +40,6 @@ namespace {
 
 using ik::cpu::BinaryOptions;
 using ik::cpu::BinaryWeights;
-
-struct ConvShape {
-  std::string name;
-  std::int64_t H, W, C, Cout, k, stride, pad;
-};
 
 std::vector<float> random_floats(std::size_t n, std::uint64_t seed) {
   ik::Rng rng(seed);
@@ -140,71 +136,25 @@ void bm_pack_weights(benchmark::State& st, const GemmShape& s, int threads) {
   set_rate(st, "GB/s", double(s.N) * double(s.K) * sizeof(float) * 1e-9);
 }
 
-// ---- conv -----------------------------------------------------------------------------------
-
-double conv_flops(const ConvShape& c) {
-  const std::int64_t Ho = ik::cpu::conv_out_size(c.H, c.k, c.stride, c.pad);
-  const std::int64_t Wo = ik::cpu::conv_out_size(c.W, c.k, c.stride, c.pad);
-  return 2.0 * double(Ho * Wo) * double(c.Cout) * double(c.k * c.k * c.C);
-}
-
-// The fp32 baseline conv (the conv family has not landed): NHWC im2col, rows = output pixels,
-// columns (ky, kx, c), then sgemm_packed against the [Cout][ky][kx][c] weight packed once.
-void im2col_nhwc(const ConvShape& c, const float* in, float* cols) {
-  const std::int64_t Ho = ik::cpu::conv_out_size(c.H, c.k, c.stride, c.pad);
-  const std::int64_t Wo = ik::cpu::conv_out_size(c.W, c.k, c.stride, c.pad);
-  const std::int64_t row = c.k * c.k * c.C;
-#pragma omp parallel for schedule(static)
-  for (std::int64_t p = 0; p < Ho * Wo; ++p) {
-    const std::int64_t y = p / Wo, x = p % Wo;
-    for (std::int64_t ky = 0; ky < c.k; ++ky)
-      for (std::int64_t kx = 0; kx < c.k; ++kx) {
-        const std::int64_t iy = y * c.stride - c.pad + ky, ix = x * c.stride - c.pad + kx;
-        float* dst = cols + p * row + (ky * c.k + kx) * c.C;
-        if (iy < 0 || iy >= c.H || ix < 0 || ix >= c.W)
-          std::memset(dst, 0, std::size_t(c.C) * sizeof(float));
-        else
-          std::memcpy(dst, in + (iy * c.W + ix) * c.C, std::size_t(c.C) * sizeof(float));
-      }
-  }
-}
-
-void bm_sconv_baseline(benchmark::State& st, const ConvShape& c, int threads) {
-  omp_set_num_threads(threads);
-  const std::int64_t Ho = ik::cpu::conv_out_size(c.H, c.k, c.stride, c.pad);
-  const std::int64_t Wo = ik::cpu::conv_out_size(c.W, c.k, c.stride, c.pad);
-  const std::int64_t M = Ho * Wo, K = c.k * c.k * c.C;
-  st.SetLabel(label(M, c.Cout, K, "hot", "role=fp32"));
-  const auto in = random_floats(std::size_t(c.H * c.W * c.C), 21);
-  const auto w = random_floats(std::size_t(c.Cout * K), 22);
-  std::vector<float> cols(std::size_t(M * K)), out(std::size_t(M * c.Cout));
-  ik::cpu::PackedB pb;
-  if (!guarded(st, [&] { pb = ik::cpu::sgemm_pack_b(ik::cpu::Trans::yes, K, c.Cout, w.data(), K); })) return;
-  const ik::cpu::GemmOptions opt{threads, nullptr};
-  run_gemm_loop(st, 1, [&](int) {
-    im2col_nhwc(c, in.data(), cols.data());
-    ik::cpu::sgemm_packed(M, c.Cout, K, 1.0f, cols.data(), K, pb, 0.0f, out.data(), c.Cout, opt);
-  });
-  set_rate(st, "GFLOP/s", conv_flops(c) * 1e-9);
-}
+// ---- conv ---------------------------------------------------------------------------------
+// Shapes from bench/shapes.h; the fp32 baseline row (im2col + sgemm_packed, role=fp32) and the
+// input / weight tensors both sides use come from bench/cpu/conv_baseline.h.
 
 void bm_bconv(benchmark::State& st, const ConvShape& c, const ik::cpu::XnorKernel* k, int threads) {
   omp_set_num_threads(threads);
-  const std::int64_t Ho = ik::cpu::conv_out_size(c.H, c.k, c.stride, c.pad);
-  const std::int64_t Wo = ik::cpu::conv_out_size(c.W, c.k, c.stride, c.pad);
-  st.SetLabel(label(Ho * Wo, c.Cout, c.k * c.k * c.C, "hot"));
-  const auto in = random_floats(std::size_t(c.H * c.W * c.C), 21);
-  const auto w = random_floats(std::size_t(c.Cout * c.k * c.k * c.C), 22);
-  std::vector<float> out(std::size_t(Ho * Wo * c.Cout));
+  st.SetLabel(conv_label(c, "hot"));
+  const auto in = conv_input(c);
+  const auto w = conv_weights(c);
+  std::vector<float> out(std::size_t(c.batch * c.Ho() * c.Wo() * c.F));
   BinaryOptions opt;
   opt.threads = threads;
   opt.xnor = k;
   ik::cpu::BinaryConvWeights bw;
-  if (!guarded(st, [&] { bw = ik::cpu::binary_conv_pack_weights(c.Cout, c.k, c.k, c.C, w.data(), opt); })) return;
+  if (!guarded(st, [&] { bw = ik::cpu::binary_conv_pack_weights(c.F, c.kh, c.kw, c.C, w.data(), opt); })) return;
   run_gemm_loop(st, 1, [&](int) {
-    ik::cpu::binary_conv2d_nhwc(1, c.H, c.W, in.data(), bw, c.stride, c.pad, out.data(), opt);
+    ik::cpu::binary_conv2d_nhwc(c.batch, c.H, c.W, in.data(), bw, c.stride, c.pad, out.data(), opt);
   });
-  set_rate(st, "GFLOP/s", conv_flops(c) * 1e-9);
+  set_rate(st, "GFLOP/s", flops(c) * 1e-9);
 }
 
 // ---- GEMV (cold weights) ----------------------------------------------------------------------
@@ -273,9 +223,12 @@ void register_binary() {
   const std::vector<GemmShape> gemms = {
       {"xnor.resnet18.conv2_x", "xnor.resnet18.conv2_x", 56 * 56, 64, 64 * 9, true, true},
       {"xnor.square.1024", "xnor.square.1024", 1024, 1024, 1024, true, false}};
-  const std::vector<ConvShape> convs = {{"resnet18.conv2_x", 56, 56, 64, 64, 3, 1, 1},
-                                        {"resnet18.conv3_x", 28, 28, 128, 128, 3, 1, 1},
-                                        {"resnet18.conv4_x", 14, 14, 256, 256, 3, 1, 1}};
+  // ResNet-18's 3x3 stride-1 stage convs from bench/shapes.h (the three this bench always ran).
+  std::vector<ConvShape> convs;
+  for (const char* name : {"resnet18.conv2_x", "resnet18.conv3_x", "resnet18.conv4_x"})
+    convs.push_back(conv_shape(name));
+  for (const GemmShape& s : gemms) note_shape(s);
+  note_shape(kGemv);
   const std::string selected = ik::cpu::xnor_selected_kernel().name;
   for (const GemmShape& s : gemms) {
     for (int t : thread_counts())
@@ -298,7 +251,7 @@ void register_binary() {
   for (const ConvShape& c : convs) {
     for (int t : thread_counts())
       add_benchmark(bench_name("binary", "sconv_im2col_fp32", c.name, t),
-                    [c, t](benchmark::State& st) { bm_sconv_baseline(st, c, t); });
+                    [c, t](benchmark::State& st) { bm_sconv_im2col_fp32(st, c, t); });
     for (const auto& k : ik::cpu::xnor_kernels()) {
       if (!ik::kernel_runnable(k) || k.isa == ik::Isa::scalar) continue;
       if (!(selected == k.name || k.isa == ik::Isa::avx2)) continue;  // the HS variant: GEMM rows only

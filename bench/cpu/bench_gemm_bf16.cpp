@@ -7,7 +7,7 @@
 //                                              while packing), bf16 weights
 //
 // Cache policy as every GEMM (bench_common.h): M <= 32 rotates through packed copies whose total
-// exceeds the LLC, so GEMV (M = 1) streams the 2-byte weights from DRAM.
+// is >= 4 x the LLC, so GEMV (M = 1) streams the 2-byte weights from DRAM.
 // Counters: GFLOP/s (dense-equivalent 2MNK), GB/s of weight bytes (the bound for M <= 32), and
 // rel_err: ||C - C_fp32|| / ||C_fp32|| (Frobenius) against the fp32 sgemm on the same fp32
 // inputs (the error of rounding both operands to bf16; the fp32 GEMM's own is ~1e-7).

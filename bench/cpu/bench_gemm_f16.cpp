@@ -6,7 +6,7 @@
 //   gemm_f16/<variant>/<shape>/threads:<t>     hgemm_packed, fp32 activations, fp16 weights
 //
 // Cache policy as every GEMM (bench_common.h): M <= 32 rotates through packed copies whose total
-// exceeds the LLC, so GEMV (M = 1) streams the 2-byte weights from DRAM.
+// is >= 4 x the LLC, so GEMV (M = 1) streams the 2-byte weights from DRAM.
 // Counters: GFLOP/s (dense-equivalent 2MNK), GB/s of weight bytes (the bound for M <= 32), and
 // rel_err: ||C - C_fp32|| / ||C_fp32|| (Frobenius) against the fp32 sgemm on the same fp32
 // inputs (the error fp16 weight storage costs; the fp32 GEMM's own error is ~1e-7).

@@ -7,7 +7,7 @@
 //                                            weights, int32 output (what dnnl_gemm_u8s8s32 returns)
 //
 // Cache policy as every GEMM (bench_common.h): M <= 32 rotates through packed copies whose total
-// exceeds the LLC, so GEMV (M = 1) streams the 1-byte weights from DRAM.
+// is >= 4 x the LLC, so GEMV (M = 1) streams the 1-byte weights from DRAM.
 // Counters: GOP/s (dense-equivalent 2MNK), GB/s of weight bytes (the bound for M <= 32), and
 // rel_err: ||C - C_fp32|| / ||C_fp32|| (Frobenius), C the dequantized fp32 output (gemm_s8_f32,
 // one untimed call after the loop) on the quantized inputs, C_fp32 the fp32 sgemm on the

@@ -17,7 +17,7 @@
 // and, measured at N = 128, was no faster. Its time does not depend on the values, so one packed
 // set (from the unpruned W) serves every sparsity; it is timed again at every shape name.
 // Cache policy (bench_common.h): N <= 32 tokens streams the weight (rotating copies whose total
-// exceeds the LLC, for every contender in its own format); N = 128 is timed hot.
+// is >= 4 x the LLC, for every contender in its own format); N = 128 is timed hot.
 // Rates: GFLOP/s of the dense-equivalent product (2 * 4096 * 4096 * N), so rows compare directly.
 //
 // Run: make bench FILTER='sparse' BENCH_REPETITIONS=1      (~2 minutes on 2 cores)
@@ -230,6 +230,10 @@ void register_sparse() {
     return;  // a bad IK_ISA: the gemm_f32 rows report it
   }
   const bool eigen = eigen_sparse::available() && ik::isa_supported(ik::Isa::avx512);
+  // The shapes table (summarize.py): each shape as its dense-equivalent GEMM (M = tokens).
+  for (int pct : kSparsityPct)
+    for (std::int64_t n : kTokens) note_shape(shape_for(csr_shape(pct, n), n));
+  for (std::int64_t n : {std::int64_t(1), std::int64_t(128)}) note_shape(shape_for(sp24_shape(n), n));
   // Sparsity-major, so each pruned weight (and its prepared copies) is built once per contender.
   for (int pct : kSparsityPct) {
     for (std::int64_t n : kTokens)

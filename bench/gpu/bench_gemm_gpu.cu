@@ -10,8 +10,15 @@
 // x_fp32 (vs the SIMT fp32 kernel at the same shape, same run) and x_cublas (vs cuBLAS with the
 // same input/output types), when those ran first (they are registered first).
 // pct_peak: percent of the card's dense peak for the input type (peak_tflops below).
-// Shapes: square sweeps and linear layers of BERT-base (tokens = 8 x 512) and Llama-7B
-// (prefill 2048 tokens, decode 16), C[M x N] = A[M x K] B[K x N] with B the weight.
+// Shapes: ikb::gpu_gemm_shapes() of bench/shapes.h, with its names (the CPU bench's scheme):
+// square.1024 .. square.8192 and the linear layers of BERT-base at 4096 tokens (8 x 512) and
+// Llama-7B at prefill 2048 tokens, plus llama7b.q_proj.m16 (decode, 16 sequences);
+// C[M x N] = A[M x K] B with B the weight, as each kernel's contract lays it out (K x N for the
+// float kernels, N x K for int8), whatever the CPU side's weight_nk says.
+// Names: <variant>/<shape>, e.g. hgemm_128x128x32_sm80_mma_3stage/llama7b.q_proj.m2048 (label:
+// M= N= K=). Runs up to commit d9a19e2 named them <variant>/<model>/<MxNxK>
+// (llama7b_qkvo/2048x4096x4096, the JSONs in bench/results/);
+// bert_qkv (N = 2304, fused q/k/v) became bert.q_proj (N = 768, as on the CPU).
 // Without a CUDA device it prints "skipped: no CUDA device" and exits 0.
 #include <benchmark/benchmark.h>
 #include <cuda_bf16.h>
@@ -29,6 +36,7 @@
 #include <cublas_v2.h>
 #endif
 
+#include "bench/shapes.h"
 #include "gpu/common/cuda_check.cuh"
 #include "gpu/common/device_buffer.cuh"
 #include "gpu/gemm/gemm_gpu.cuh"
@@ -37,19 +45,7 @@ namespace {
 
 using ik::index_t;
 using ik::gpu::DeviceBuffer;
-
-struct Shape {
-  const char* model;
-  index_t M, N, K;
-};
-const Shape kShapes[] = {
-    {"square", 1024, 1024, 1024},       {"square", 2048, 2048, 2048},
-    {"square", 4096, 4096, 4096},       {"square", 8192, 8192, 8192},
-    {"bert_qkv", 4096, 2304, 768},
-    {"bert_ffn_up", 4096, 3072, 768},   {"bert_ffn_down", 4096, 768, 3072},
-    {"llama7b_qkvo", 2048, 4096, 4096}, {"llama7b_ffn_up", 2048, 11008, 4096},
-    {"llama7b_ffn_down", 2048, 4096, 11008}, {"llama7b_decode", 16, 4096, 4096},
-};
+using Shape = ikb::GemmShape;
 
 // Deterministic device fill (a hash of the index), so large inputs need no host copy.
 template <typename T>
@@ -136,14 +132,18 @@ void time_loop(benchmark::State& state, F&& launch, double ops, const std::strin
   }
 }
 
-std::string shape_key(const Shape& s) {
-  return std::to_string(s.M) + "x" + std::to_string(s.N) + "x" + std::to_string(s.K);
+// The key the x_fp32 / x_cublas counters match rows on: the shape's name.
+std::string shape_key(const Shape& s) { return s.name; }
+
+std::string shape_label(const Shape& s) {
+  return "M=" + std::to_string(s.M) + " N=" + std::to_string(s.N) + " K=" + std::to_string(s.K);
 }
 
 // A variant of the float-output registries (fp32, fp16, bf16 inputs).
 template <typename In>
 void bench_float(benchmark::State& state, ik::gpu::GemmVariant<In, float> v, Shape s,
                  std::string family) {
+  state.SetLabel(shape_label(s));
   const index_t align = v.needs_vec16 ? static_cast<index_t>(16 / sizeof(In)) : 1;
   const index_t lda = (s.K + align - 1) / align * align, ldb = (s.N + align - 1) / align * align;
   DeviceBuffer<In> A(s.M * lda), B(s.K * ldb);
@@ -160,6 +160,7 @@ void bench_float(benchmark::State& state, ik::gpu::GemmVariant<In, float> v, Sha
 
 void bench_int8(benchmark::State& state, ik::gpu::GemmVariant<std::int8_t, std::int32_t> v,
                 Shape s) {
+  state.SetLabel(shape_label(s));
   const index_t ld = (s.K + 15) / 16 * 16;
   DeviceBuffer<std::int8_t> A(s.M * ld), Bt(s.N * ld);
   DeviceBuffer<std::int32_t> C(s.M * s.N);
@@ -190,6 +191,7 @@ void check_cublas(cublasStatus_t st) {
 // int8 takes Bt (N x K row-major = column-major K x N), so C^T = op_T(Bt) A^T: the "TN" form
 // cuBLAS runs on IMMA.
 void bench_cublas(benchmark::State& state, Shape s, std::string family) {
+  state.SetLabel(shape_label(s));
   const float alpha = 1.0f, beta = 0.0f;
   const int M = static_cast<int>(s.M), N = static_cast<int>(s.N), K = static_cast<int>(s.K);
   const double ops = 2.0 * s.M * s.N * s.K;
@@ -237,9 +239,7 @@ void bench_cublas(benchmark::State& state, Shape s, std::string family) {
 }
 #endif
 
-std::string bench_name(const std::string& variant, const Shape& s) {
-  return variant + "/" + s.model + "/" + shape_key(s);
-}
+std::string bench_name(const std::string& variant, const Shape& s) { return variant + "/" + s.name; }
 
 }  // namespace
 
@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
 #else
   benchmark::AddCustomContext("cublas", "not found at build time");
 #endif
-  for (const Shape& s : kShapes) {
+  for (const Shape& s : ikb::gpu_gemm_shapes()) {
     // Baselines first: the fp32 SIMT kernel and cuBLAS per type feed x_fp32 / x_cublas.
     for (const auto& v : ik::gpu::kSgemmVariants) {
       benchmark::RegisterBenchmark(bench_name(v.name, s).c_str(), bench_float<float>, v, s,
