@@ -15,14 +15,24 @@ import re
 import sys
 
 BEGIN, END = "<!-- gpu-results:begin -->", "<!-- gpu-results:end -->"
+# Columns, keyed by bench/shapes.h's names (benchmarks "<variant>/<shape>/..."); runs before the
+# shared names (2026-11-26) used "<variant>/<model>/<MxNxK>/...", mapped by OLD_NAMES.
 SHAPES = [
-    ("square/4096x4096x4096", "4096³"),
-    ("square/8192x8192x8192", "8192³"),
-    ("llama7b_qkvo/2048x4096x4096", "Llama-7B qkvo 2048x4096x4096"),
-    ("llama7b_ffn_down/2048x4096x11008", "Llama-7B ffn_down 2048x4096x11008"),
-    ("bert_ffn_up/4096x3072x768", "BERT ffn_up 4096x3072x768"),
-    ("llama7b_decode/16x4096x4096", "decode 16x4096x4096"),
+    ("square.4096", "4096³"),
+    ("square.8192", "8192³"),
+    ("llama7b.q_proj.m2048", "Llama-7B qkvo 2048x4096x4096"),
+    ("llama7b.ffn_down.m2048", "Llama-7B ffn_down 2048x4096x11008"),
+    ("bert.ffn_up.m4096", "BERT ffn_up 4096x3072x768"),
+    ("llama7b.q_proj.m16", "decode 16x4096x4096"),
 ]
+OLD_NAMES = {
+    "square/4096x4096x4096": "square.4096",
+    "square/8192x8192x8192": "square.8192",
+    "llama7b_qkvo/2048x4096x4096": "llama7b.q_proj.m2048",
+    "llama7b_ffn_down/2048x4096x11008": "llama7b.ffn_down.m2048",
+    "bert_ffn_up/4096x3072x768": "bert.ffn_up.m4096",
+    "llama7b_decode/16x4096x4096": "llama7b.q_proj.m16",
+}
 
 
 def family(variant):
@@ -44,8 +54,9 @@ def main():
     for b in data["benchmarks"]:
         if b.get("run_type") != "iteration" or "TFLOP/s" not in b:
             continue
-        variant, model, shape, _ = b["name"].split("/", 3)
-        key = f"{model}/{shape}"
+        parts = b["name"].split("/")
+        variant = parts[0]
+        key = OLD_NAMES.get("/".join(parts[1:3]), parts[1])
         if args.exclude and re.search(args.exclude, variant):
             continue
         if variant not in order:
