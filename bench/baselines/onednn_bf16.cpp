@@ -145,26 +145,15 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
     for (const memory& wm : w.copies) args.push_back({{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst}});
   });
   if (!ok) return;
-  run_gemm_loop(st, copies, [&](int i) {
-    prim.execute(stream, args[std::size_t(i) % args.size()]);
-    stream.wait();
-  });
+  onednn::run_matmul_loop(st, copies, prim, stream, args);
   set_gemm_rate(st, s);
   set_rate(st, "GB/s", double(elems * sizeof(std::uint16_t)) * 1e-9);
   st.counters["rel_err"] = rel_err_vs_fp32(s, ops);
 }
 
 void register_onednn_bf16() {
-  // add_benchmark regroups the rows by weight (bench_common.h).
-  const std::vector<GemmShape> shapes = all_gemm_shapes();
-  for (const GemmShape& s : shapes)
-    for (int t : thread_counts())
-      add_benchmark(bench_name("gemm_bf16", "onednn_gemm_bf16bf16f32", s.name, t),
-                    [s, t](benchmark::State& st) { bm_gemm(st, s, t); });
-  for (const GemmShape& s : shapes)
-    for (int t : thread_counts())
-      add_benchmark(bench_name("gemm_bf16", "onednn_matmul_bf16_prepacked", s.name, t),
-                    [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
+  onednn::register_gemm_baseline("gemm_bf16", "onednn_gemm_bf16bf16f32", bm_gemm);
+  onednn::register_gemm_baseline("gemm_bf16", "onednn_matmul_bf16_prepacked", bm_matmul);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "common/aligned_buffer.h"
 
 namespace ikb::onednn {
@@ -48,6 +49,26 @@ WeightCopies reordered_copies(const dnnl::memory::desc& raw_md, const dnnl::memo
   }
   stream.wait();
   return out;
+}
+
+// Time the prepared matmul primitive: one argument set per weight copy, cycled (cold rows).
+template <class Args>
+void run_matmul_loop(benchmark::State& st, int copies, const dnnl::matmul& prim, dnnl::stream& stream,
+                     const std::vector<Args>& args, bool warm_up = true) {
+  run_gemm_loop(st, copies, [&](int i) {
+    prim.execute(stream, args[std::size_t(i) % args.size()]);
+    stream.wait();
+  }, warm_up);
+}
+
+// The registration every oneDNN baseline shares: bm(state, shape, threads) as
+// "<family>/<variant>/<shape>/threads:N" for every GEMM shape and thread count (add_benchmark
+// regroups the rows by weight, bench_common.h).
+template <class Bm>
+void register_gemm_baseline(const char* family, const char* variant, Bm bm) {
+  for (const GemmShape& s : all_gemm_shapes())
+    for (int t : thread_counts())
+      add_benchmark(bench_name(family, variant, s.name, t), [s, t, bm](benchmark::State& st) { bm(st, s, t); });
 }
 
 }  // namespace ikb::onednn

@@ -139,24 +139,13 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
                       {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zpm}});
   });
   if (!ok) return;
-  run_gemm_loop(st, copies, [&](int i) {
-    prim.execute(stream, args[std::size_t(i) % args.size()]);
-    stream.wait();
-  });
+  onednn::run_matmul_loop(st, copies, prim, stream, args);
   set_rate(st, "GOP/s", gemm_flops(s) * 1e-9);
 }
 
 void register_onednn_s8() {
-  // add_benchmark regroups the rows by weight (bench_common.h).
-  const std::vector<GemmShape> shapes = all_gemm_shapes();
-  for (const GemmShape& s : shapes)
-    for (int t : thread_counts())
-      add_benchmark(bench_name("gemm_s8", "onednn_gemm_u8s8s32", s.name, t),
-                    [s, t](benchmark::State& st) { bm_gemm(st, s, t); });
-  for (const GemmShape& s : shapes)
-    for (int t : thread_counts())
-      add_benchmark(bench_name("gemm_s8", "onednn_matmul_u8s8_prepacked", s.name, t),
-                    [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
+  onednn::register_gemm_baseline("gemm_s8", "onednn_gemm_u8s8s32", bm_gemm);
+  onednn::register_gemm_baseline("gemm_s8", "onednn_matmul_u8s8_prepacked", bm_matmul);
 }
 
 }  // namespace

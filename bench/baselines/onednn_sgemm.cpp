@@ -95,10 +95,7 @@ void bm_matmul(benchmark::State& st, const GemmShape& s, int threads) {
       args.push_back({{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst}});
   });
   if (!ok) return;
-  run_gemm_loop(st, copies, [&](int i) {
-    prim.execute(stream, args[std::size_t(i) % args.size()]);
-    stream.wait();
-  }, wants_warm_up(s));
+  onednn::run_matmul_loop(st, copies, prim, stream, args, wants_warm_up(s));
   set_gemm_rate(st, s);
 }
 
@@ -107,16 +104,8 @@ void register_onednn() {
   std::ostringstream ver;
   ver << v->major << '.' << v->minor << '.' << v->patch << " (" << v->hash << ")";
   benchmark::AddCustomContext("onednn_version", ver.str());
-  // add_benchmark regroups the rows by weight (bench_common.h).
-  const std::vector<GemmShape> shapes = all_gemm_shapes();
-  for (const GemmShape& s : shapes)
-    for (int t : thread_counts())
-      add_benchmark(bench_name("gemm_f32", "onednn_sgemm", s.name, t),
-                    [s, t](benchmark::State& st) { bm_sgemm(st, s, t); });
-  for (const GemmShape& s : shapes)
-    for (int t : thread_counts())
-      add_benchmark(bench_name("gemm_f32", "onednn_matmul_prepacked", s.name, t),
-                    [s, t](benchmark::State& st) { bm_matmul(st, s, t); });
+  onednn::register_gemm_baseline("gemm_f32", "onednn_sgemm", bm_sgemm);
+  onednn::register_gemm_baseline("gemm_f32", "onednn_matmul_prepacked", bm_matmul);
 }
 
 }  // namespace
