@@ -9,9 +9,10 @@
 #   DEPS=dir                        use dir/include and dir/lib for doctest / Google Benchmark
 #                                   (machines without a package registry); skips the apt check
 #
-# ISA flags go on the one source file of that ISA, chosen by its name (foo_avx2.cpp,
-# foo_avx512.cpp, foo_avx512vnni.cpp ...): the library itself is built for baseline x86-64
-# and picks a path at run time from CPUID, so it never dies with an illegal instruction.
+# ISA flags go on the one source file of that ISA, as its folder's build manifest lists them
+# (common/manifest.mk, reference/manifest.mk, cpu/<family>/manifest.mk, bench/manifest.mk): the
+# library itself is built for baseline x86-64 and picks a path at run time from CPUID, so it
+# never dies with an illegal instruction. No flag comes from a file name.
 
 CXX      ?= g++
 SAN      ?= 0
@@ -36,19 +37,43 @@ ifneq ($(DEPS),)
   LDFLAGS_BASE  += -L$(DEPS)/lib -Wl,-rpath,$(abspath $(DEPS))/lib
 endif
 
-AVX2_FLAGS   := -mavx2 -mfma -mf16c
-AVX512_FLAGS := $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512vl -mavx512dq
-# Per-file ISA flags from the file name; the extensions ride on the avx512 bundle (and AVX-VNNI,
-# foo_avx2vnni.cpp, on the avx2 one).
-isa_flags = $(strip \
-  $(if $(findstring _avx512,$1),$(AVX512_FLAGS) \
-      $(if $(findstring vnni,$1),-mavx512vnni) \
-      $(if $(findstring bf16,$1),-mavx512bf16) \
-      $(if $(findstring vpopcnt,$1),-mavx512vpopcntdq -mavx512bitalg), \
-    $(if $(findstring _avx2,$1),$(AVX2_FLAGS) $(if $(findstring vnni,$1),-mavxvnni))))
+# ---- build manifests ------------------------------------------------------------------------
+# One per library folder, make syntax (the format: cpu/gemm_f32/manifest.mk). Each adds its name
+# to IK_MANIFESTS and lists <name>_SRCS with <name>_FLAGS.<path below its folder> per source,
+# <name>_HDRS, and what it needs from outside its folder (<name>_COMMON, _REFERENCE, _NEEDS).
+IK_MANIFESTS :=
+include common/manifest.mk reference/manifest.mk $(sort $(wildcard cpu/*/manifest.mk))
+IK_LIB_MANIFESTS := $(IK_MANIFESTS)
+-include bench/manifest.mk
 
-LIB_SRCS   := $(filter-out %/cblas_sgemm.cpp,$(wildcard common/*.cpp reference/*.cpp cpu/*/*.cpp))
-CBLAS_SRCS := $(wildcard cpu/gemm_f32/cblas_sgemm.cpp)
+# The manifest that lists each source, and its ISA flags (by path: $(call isa_flags,cpu/x/y.cpp)).
+# A source of tests/ has none (tests are baseline code); any other unlisted source is an error.
+$(foreach m,$(IK_MANIFESTS),$(foreach s,$($m_SRCS),\
+  $(if $(IK_MANIFEST_OF.$s),$(error $s is listed by two manifests: $(IK_MANIFEST_OF.$s) and $m))\
+  $(eval IK_MANIFEST_OF.$s := $m)))
+ik_flags_key = $(IK_MANIFEST_OF.$1)_FLAGS.$(patsubst $($(IK_MANIFEST_OF.$1)_DIR)/%,%,$1)
+isa_flags = $(if $(IK_MANIFEST_OF.$1),$($(ik_flags_key)),$(if $(filter tests/%,$1),,\
+  $(error $1 is in no build manifest, so it has no ISA flags: list it in its folder's manifest.mk)))
+
+# The manifests must describe the tree: every source listed, each with a flags line (empty for
+# baseline code), no flags line for a file that is not listed, every cpu/ folder with a manifest.
+IK_TREE_SRCS := $(wildcard common/*.cpp reference/*.cpp cpu/*/*.cpp \
+  $(if $(filter bench,$(IK_MANIFESTS)),bench/*.cpp bench/cpu/*.cpp bench/baselines/*.cpp))
+$(foreach s,$(filter-out $(foreach m,$(IK_MANIFESTS),$($m_SRCS)),$(IK_TREE_SRCS)),\
+  $(error $s is not in $(dir $s)manifest.mk (add it to the _SRCS list, with a _FLAGS line)))
+$(foreach m,$(IK_MANIFESTS),$(foreach s,$($m_SRCS),\
+  $(if $(filter undefined,$(origin $(call ik_flags_key,$s))),\
+    $(error $($m_DIR)/manifest.mk: $s has no flags line (write $(call ik_flags_key,$s) :=, empty for baseline code)))\
+  $(if $(wildcard $s),,$(error $($m_DIR)/manifest.mk lists $s, which does not exist))))
+$(foreach m,$(IK_MANIFESTS),$(foreach v,$(filter $m_FLAGS.%,$(.VARIABLES)),\
+  $(if $(filter $($m_DIR)/$(v:$m_FLAGS.%=%),$($m_SRCS)),,\
+    $(error $($m_DIR)/manifest.mk: $v is set but $($m_DIR)/$(v:$m_FLAGS.%=%) is not in $m_SRCS))))
+$(foreach d,$(filter-out $(foreach m,$(IK_MANIFESTS),$($m_DIR)/),$(sort $(dir $(wildcard cpu/*/*.cpp)))),\
+  $(error $(d)manifest.mk is missing: every cpu/ folder has one (copy cpu/gemm_f32/manifest.mk)))
+
+# cblas_sgemm.cpp exports cblas_sgemm: its own library, linked only by who asks for it.
+CBLAS_SRCS := $(gemm_f32_CBLAS_SRCS)
+LIB_SRCS   := $(filter-out $(CBLAS_SRCS),$(foreach m,$(IK_LIB_MANIFESTS),$($m_SRCS)))
 TEST_SRCS  := $(wildcard tests/*.cpp tests/cpu/*.cpp)
 
 obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$1)
@@ -63,7 +88,10 @@ all: $(LIB) $(CBLAS_LIB)
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS_BASE) $(call isa_flags,$(notdir $<)) -MMD -MP -c $< -o $@
+	$(CXX) $(CXXFLAGS_BASE) $(call isa_flags,$<) -MMD -MP -c $< -o $@
+
+# A manifest edit (flags above all) rebuilds the objects of its folder.
+$(foreach m,$(IK_LIB_MANIFESTS),$(eval $(call obj,$($m_SRCS)): $($m_DIR)/manifest.mk))
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
