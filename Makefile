@@ -71,6 +71,19 @@ $(foreach m,$(IK_MANIFESTS),$(foreach v,$(filter $m_FLAGS.%,$(.VARIABLES)),\
 $(foreach d,$(filter-out $(foreach m,$(IK_MANIFESTS),$($m_DIR)/),$(sort $(dir $(wildcard cpu/*/*.cpp)))),\
   $(error $(d)manifest.mk is missing: every cpu/ folder has one (copy cpu/gemm_f32/manifest.mk)))
 
+# The manifests in one normalized file, one entry a line, for the tools (check_manifests.py,
+# copy_check.sh): "<name> dir|src|hdr|uses|needs <path or name> [ISA flags of a src]".
+define IK_NL
+
+
+endef
+IK_DUMP      := $(BUILD)/manifests.txt
+IK_DUMP_TEXT  = $(foreach m,$(IK_MANIFESTS),$m dir $($m_DIR)$(IK_NL)\
+  $(foreach s,$($m_SRCS),$m src $s $(call isa_flags,$s)$(IK_NL))\
+  $(foreach h,$($m_HDRS),$m hdr $h$(IK_NL))\
+  $(foreach u,$($m_COMMON) $($m_REFERENCE),$m uses $u$(IK_NL))\
+  $(foreach n,$($m_NEEDS),$m needs $n$(IK_NL)))
+
 # cblas_sgemm.cpp exports cblas_sgemm: its own library, linked only by who asks for it.
 CBLAS_SRCS := $(gemm_f32_CBLAS_SRCS)
 LIB_SRCS   := $(filter-out $(CBLAS_SRCS),$(foreach m,$(IK_LIB_MANIFESTS),$($m_SRCS)))
@@ -81,7 +94,8 @@ LIB        := $(BUILD)/libik.a
 CBLAS_LIB  := $(BUILD)/libik_cblas.a
 TEST_BIN   := $(BUILD)/ik_tests
 
-.PHONY: all test test-build bench plots gpu clean deps-test deps-bench deps-plots
+.PHONY: all test test-build bench plots gpu clean deps-test deps-bench deps-plots \
+        manifest-dump check-manifests ik-force
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(CBLAS_LIB)
@@ -125,6 +139,22 @@ ifeq ($(ARGS),)
 	done
 endif
 	@$(MAKE) --no-print-directory gpu-test
+
+# Rewritten only when a manifest changed what it says.
+$(IK_DUMP): ik-force
+	$(shell mkdir -p $(dir $@))$(file >$@.new,$(IK_DUMP_TEXT))
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+
+manifest-dump: $(IK_DUMP)
+	@echo "$(IK_DUMP): $(words $(IK_MANIFESTS)) manifests"
+
+# The manifests against the #include graph (every file a family reaches is listed).
+check-manifests: $(IK_DUMP)
+	@echo "== manifests vs #include graph"
+	@if command -v python3 >/dev/null; then python3 tools/check_manifests.py $(IK_DUMP); \
+	else echo "check-manifests: skipped: python3 not found"; fi
+
+ik-force:
 
 clean:
 	rm -rf build build-san
