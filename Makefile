@@ -9,6 +9,10 @@
 #   DEPS=dir                        use dir/include and dir/lib for doctest / Google Benchmark
 #                                   (machines without a package registry); skips the apt check
 #
+#   make copy-check                 copy each family as a user would (its folder and what its
+#                                   manifest names) into an empty folder, build it there with
+#                                   the manifest's flags only, run a smoke program (in make test)
+#
 # ISA flags go on the one source file of that ISA, as its folder's build manifest lists them
 # (common/manifest.mk, reference/manifest.mk, cpu/<family>/manifest.mk, bench/manifest.mk): the
 # library itself is built for baseline x86-64 and picks a path at run time from CPUID, so it
@@ -95,7 +99,8 @@ CBLAS_LIB  := $(BUILD)/libik_cblas.a
 TEST_BIN   := $(BUILD)/ik_tests
 
 .PHONY: all test test-build bench plots gpu clean deps-test deps-bench deps-plots \
-        manifest-dump check-manifests ik-force
+        manifest-dump check-manifests copy-check ik-force copy-files \
+        copy-commands
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(CBLAS_LIB)
@@ -127,9 +132,14 @@ deps-plots:
 
 test-build: $(TEST_BIN)
 
-# The forced-ISA runs prove that IK_ISA picks the variant that then runs (see tests/cpu/test_dispatch.cpp).
+# Before the tests: copy-check (without ARGS). After them, the forced-ISA runs prove that IK_ISA picks the variant that then runs (see tests/cpu/test_dispatch.cpp).
 test: deps-test
 	@$(MAKE) --no-print-directory test-build
+ifeq ($(ARGS),)
+	@$(MAKE) --no-print-directory copy-check
+else
+	@echo "== copy-check: skipped (ARGS is set; make copy-check runs it)"
+endif
 	@echo "== $(TEST_BIN) $(ARGS)"
 	$(SAN_ENV) $(TEST_BIN) $(ARGS)
 ifeq ($(ARGS),)
@@ -153,6 +163,46 @@ check-manifests: $(IK_DUMP)
 	@echo "== manifests vs #include graph"
 	@if command -v python3 >/dev/null; then python3 tools/check_manifests.py $(IK_DUMP); \
 	else echo "check-manifests: skipped: python3 not found"; fi
+
+# ---- make copy-check ----------------------------------------------------------------------
+# Each family (and reference/) copied on its own into an empty folder, as the README says, built
+# there with `-std=c++17 $(COPY_CHECK_OPT) -fopenmp -I.` plus each file's manifest flags, and its
+# smoke program (tools/copy_check/smoke_<family>.cpp) linked and run: tools/copy_check.sh.
+# -O0: the check is about what to copy and which flags, not speed (-O2: 1.6x the compile time).
+COPY_CHECK_OPT      ?= -O0
+# Objects by preprocessed text + compiler + flags: the common/ files all families copy compile
+# once, and a rerun with nothing changed only preprocesses. COPY_CHECK_CACHE= turns it off.
+COPY_CHECK_CACHE    ?= $(BUILD)/copy-check-cache
+COPY_CHECK_FAMILIES := $(filter-out common bench,$(IK_MANIFESTS))
+COPY_CHECK_TARGETS  := $(addprefix copy-check-,$(COPY_CHECK_FAMILIES))
+.PHONY: $(COPY_CHECK_TARGETS)
+
+copy-check: check-manifests $(COPY_CHECK_TARGETS)
+	@echo "copy-check: ok: $(COPY_CHECK_FAMILIES)"
+
+$(COPY_CHECK_TARGETS): copy-check-%: $(IK_DUMP)
+	@CXX='$(CXX)' COPY_CHECK_OPT='$(COPY_CHECK_OPT)' COPY_CHECK_CACHE='$(COPY_CHECK_CACHE)' \
+	  ./tools/copy_check.sh $* $(IK_DUMP) $(BUILD)/obj
+
+# The README's copy recipe: the files to copy for FAMILY (its folder, the folders of the families
+# it needs, the files their manifests name), and the commands that build them there (each file
+# with its own flags; cblas_sgemm.cpp into its own archive, as here).
+ik_closure_ = $(if $1,$(call ik_closure_,$(filter-out $2 $1,$(sort $(foreach f,$1,$($f_NEEDS)))),$(sort $2 $1)),$2)
+ik_closure  = $(call ik_closure_,$1,)
+COPY_CXXFLAGS ?= -std=c++17 -O3 -fopenmp -I.
+ik_copy_srcs  = $(foreach f,$(call ik_closure,$1),$($f_SRCS) $(filter %.cpp,$($f_COMMON) $($f_REFERENCE)))
+
+copy-files:
+	$(if $(filter $(FAMILY),$(COPY_CHECK_FAMILIES)),,$(error FAMILY=$(FAMILY): one of $(COPY_CHECK_FAMILIES)))
+	@printf '%s\n' $(sort $(foreach f,$(call ik_closure,$(FAMILY)),\
+	  $(shell find $($f_DIR) -type f) $($f_COMMON) $($f_REFERENCE)))
+
+copy-commands:
+	$(if $(filter $(FAMILY),$(COPY_CHECK_FAMILIES)),,$(error FAMILY=$(FAMILY): one of $(COPY_CHECK_FAMILIES)))
+	@$(foreach s,$(sort $(call ik_copy_srcs,$(FAMILY))),\
+	  echo '$(strip $(CXX) $(COPY_CXXFLAGS) $(call isa_flags,$s) -c $s -o $(s:.cpp=.o))';)
+	@echo 'ar rcs libik_$(FAMILY).a $(patsubst %.cpp,%.o,$(sort $(filter-out $(CBLAS_SRCS),$(call ik_copy_srcs,$(FAMILY)))))'
+	$(if $(filter $(CBLAS_SRCS),$(call ik_copy_srcs,$(FAMILY))),@echo 'ar rcs libik_cblas.a $(patsubst %.cpp,%.o,$(filter $(CBLAS_SRCS),$(call ik_copy_srcs,$(FAMILY))))')
 
 ik-force:
 
