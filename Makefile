@@ -12,6 +12,8 @@
 #   make copy-check                 copy each family as a user would (its folder and what its
 #                                   manifest names) into an empty folder, build it there with
 #                                   the manifest's flags only, run a smoke program (in make test)
+#   make check-isa-symbols          inline/template code compiled with ISA flags must not also be
+#                                   defined by an object with other flags (in make test)
 #
 # ISA flags go on the one source file of that ISA, as its folder's build manifest lists them
 # (common/manifest.mk, reference/manifest.mk, cpu/<family>/manifest.mk, bench/manifest.mk): the
@@ -99,7 +101,7 @@ CBLAS_LIB  := $(BUILD)/libik_cblas.a
 TEST_BIN   := $(BUILD)/ik_tests
 
 .PHONY: all test test-build bench plots gpu clean deps-test deps-bench deps-plots \
-        manifest-dump check-manifests copy-check ik-force copy-files \
+        manifest-dump check-manifests copy-check check-isa-symbols ik-force copy-files \
         copy-commands
 .DEFAULT_GOAL := all
 
@@ -132,12 +134,14 @@ deps-plots:
 
 test-build: $(TEST_BIN)
 
-# Before the tests: copy-check (without ARGS). After them, the forced-ISA runs prove that IK_ISA picks the variant that then runs (see tests/cpu/test_dispatch.cpp).
+# Before the tests: the ISA symbol check and (without ARGS) copy-check. After them, the forced-ISA
+# runs prove that IK_ISA picks the variant that then runs (see tests/cpu/test_dispatch.cpp).
 test: deps-test
 	@$(MAKE) --no-print-directory test-build
 ifeq ($(ARGS),)
-	@$(MAKE) --no-print-directory copy-check
+	@$(MAKE) --no-print-directory check-isa-symbols copy-check
 else
+	@$(MAKE) --no-print-directory check-isa-symbols
 	@echo "== copy-check: skipped (ARGS is set; make copy-check runs it)"
 endif
 	@echo "== $(TEST_BIN) $(ARGS)"
@@ -203,6 +207,17 @@ copy-commands:
 	  echo '$(strip $(CXX) $(COPY_CXXFLAGS) $(call isa_flags,$s) -c $s -o $(s:.cpp=.o))';)
 	@echo 'ar rcs libik_$(FAMILY).a $(patsubst %.cpp,%.o,$(sort $(filter-out $(CBLAS_SRCS),$(call ik_copy_srcs,$(FAMILY)))))'
 	$(if $(filter $(CBLAS_SRCS),$(call ik_copy_srcs,$(FAMILY))),@echo 'ar rcs libik_cblas.a $(patsubst %.cpp,%.o,$(filter $(CBLAS_SRCS),$(call ik_copy_srcs,$(FAMILY))))')
+
+# ---- make check-isa-symbols ---------------------------------------------------------------
+# Every object of the libraries and the tests, with its ISA flags, for tools/check_isa_symbols.sh
+# (known offenders: tools/isa_symbols_known.txt).
+IK_ISA_OBJECTS := $(BUILD)/isa_objects.txt
+
+check-isa-symbols: $(LIB) $(CBLAS_LIB) $(call obj,$(TEST_SRCS))
+	$(file >$(IK_ISA_OBJECTS),$(foreach s,$(LIB_SRCS) $(CBLAS_SRCS) $(TEST_SRCS),$(call obj,$s) $s $(call isa_flags,$s)$(IK_NL)))
+	@echo "== ISA symbol check"
+	@./tools/check_isa_symbols.sh --self-test
+	@./tools/check_isa_symbols.sh $(IK_ISA_OBJECTS)
 
 ik-force:
 
