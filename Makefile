@@ -102,7 +102,7 @@ TEST_BIN   := $(BUILD)/ik_tests
 
 .PHONY: all test test-build bench plots gpu clean deps-test deps-bench deps-plots \
         manifest-dump check-manifests copy-check check-isa-symbols ik-force copy-files \
-        copy-commands
+        copy-commands readme-manifests
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(CBLAS_LIB)
@@ -162,11 +162,17 @@ $(IK_DUMP): ik-force
 manifest-dump: $(IK_DUMP)
 	@echo "$(IK_DUMP): $(words $(IK_MANIFESTS)) manifests"
 
-# The manifests against the #include graph (every file a family reaches is listed).
+# The manifests against the #include graph (every file a family reaches is listed), and the
+# README's copy tables against the manifests.
 check-manifests: $(IK_DUMP)
-	@echo "== manifests vs #include graph"
-	@if command -v python3 >/dev/null; then python3 tools/check_manifests.py $(IK_DUMP); \
+	@echo "== manifests vs #include graph, README copy tables vs manifests"
+	@if command -v python3 >/dev/null; then python3 tools/check_manifests.py $(IK_DUMP) && \
+	  python3 tools/manifest_readme.py $(IK_DUMP) README.md --check; \
 	else echo "check-manifests: skipped: python3 not found"; fi
+
+# The README's copy tables (between the copy-tables markers), from the manifests.
+readme-manifests: $(IK_DUMP)
+	python3 tools/manifest_readme.py $(IK_DUMP) README.md
 
 # ---- make copy-check ----------------------------------------------------------------------
 # Each family (and reference/) copied on its own into an empty folder, as the README says, built
