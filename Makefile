@@ -92,7 +92,9 @@ IK_DUMP_TEXT  = $(foreach m,$(IK_MANIFESTS),$m dir $($m_DIR)$(IK_NL)\
 
 # cblas_sgemm.cpp exports cblas_sgemm: its own library, linked only by who asks for it.
 CBLAS_SRCS := $(gemm_f32_CBLAS_SRCS)
-LIB_SRCS   := $(filter-out $(CBLAS_SRCS),$(foreach m,$(IK_LIB_MANIFESTS),$($m_SRCS)))
+# (In the order the old wildcard gave: the archive's member order, and so the link, is unchanged.)
+LIB_SRCS   := $(filter-out $(CBLAS_SRCS),$(sort $(common_SRCS)) $(sort $(reference_SRCS)) \
+                $(sort $(foreach m,$(filter-out common reference,$(IK_LIB_MANIFESTS)),$($m_SRCS))))
 TEST_SRCS  := $(wildcard tests/*.cpp tests/cpu/*.cpp)
 
 obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$1)

@@ -21,7 +21,8 @@
 
 BENCH_DIR      := $(BUILD)/bench
 BENCH_BIN      := $(BENCH_DIR)/ik_bench
-# The sources and their ISA flags: bench/manifest.mk (the Makefile checks it lists every file).
+# The sources, in link order, and their ISA flags: bench/manifest.mk (the Makefile checks that
+# it lists every file).
 BENCH_SRCS     := $(bench_SRCS)
 BENCH_OBJS     := $(patsubst %.cpp,$(BENCH_DIR)/obj/%.o,$(BENCH_SRCS))
 BENCH_MIN_TIME ?= 0.1

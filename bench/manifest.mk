@@ -5,13 +5,10 @@
 IK_MANIFESTS += bench
 bench_DIR := bench
 
+# In link order (Google Benchmark registers, and so runs, the benchmarks in it).
 bench_SRCS := \
   bench/bench_common.cpp \
   bench/bench_main.cpp \
-  bench/baselines/onednn_bf16.cpp \
-  bench/baselines/onednn_s8.cpp \
-  bench/baselines/onednn_sgemm.cpp \
-  bench/baselines/openblas_sgemm.cpp \
   bench/cpu/bench_binary.cpp \
   bench/cpu/bench_gemm_bf16.cpp \
   bench/cpu/bench_gemm_f16.cpp \
@@ -21,7 +18,11 @@ bench_SRCS := \
   bench/cpu/bench_sparse.cpp \
   bench/cpu/bench_sparse_eigen_avx512.cpp \
   bench/cpu/peak_fma_avx2.cpp \
-  bench/cpu/peak_fma_avx512.cpp
+  bench/cpu/peak_fma_avx512.cpp \
+  bench/baselines/onednn_bf16.cpp \
+  bench/baselines/onednn_s8.cpp \
+  bench/baselines/onednn_sgemm.cpp \
+  bench/baselines/openblas_sgemm.cpp
 
 bench_FLAGS.bench_common.cpp                  :=
 bench_FLAGS.bench_main.cpp                    :=
