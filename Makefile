@@ -14,6 +14,9 @@
 #                                   the manifest's flags only, run a smoke program (in make test)
 #   make check-isa-symbols          inline/template code compiled with ISA flags must not also be
 #                                   defined by an object with other flags (in make test)
+#   make check-manifests            the manifests against the #include graph (in copy-check)
+#   make copy-files|copy-commands FAMILY=gemm_f16   what to copy, and how to build the copy
+#   make readme-manifests           rewrite the README's copy tables from the manifests
 #
 # ISA flags go on the one source file of that ISA, as its folder's build manifest lists them
 # (common/manifest.mk, reference/manifest.mk, cpu/<family>/manifest.mk, bench/manifest.mk): the
