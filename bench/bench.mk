@@ -1,5 +1,5 @@
 # CPU benchmark harness, included by the top-level Makefile (which provides CXX, CXXFLAGS_BASE,
-# LDFLAGS_BASE, BUILD, DEPS, FILTER, LIB, obj, isa_flags).
+# LDFLAGS_BASE, BUILD, DEPS, FILTER, LIB, obj, isa_flags, and bench/manifest.mk).
 #
 #   make bench [FILTER=regex]   deps check, build $(BUILD)/bench/ik_bench, run it, summarize:
 #                               $(BUILD)/bench/results.json (Google Benchmark JSON + context),
@@ -21,7 +21,9 @@
 
 BENCH_DIR      := $(BUILD)/bench
 BENCH_BIN      := $(BENCH_DIR)/ik_bench
-BENCH_SRCS     := $(wildcard bench/*.cpp bench/cpu/*.cpp bench/baselines/*.cpp)
+# The sources, in link order, and their ISA flags: bench/manifest.mk (the Makefile checks that
+# it lists every file).
+BENCH_SRCS     := $(bench_SRCS)
 BENCH_OBJS     := $(patsubst %.cpp,$(BENCH_DIR)/obj/%.o,$(BENCH_SRCS))
 BENCH_MIN_TIME ?= 0.1
 # Three repetitions, reported as their median: other tenants of a shared machine make single
@@ -95,9 +97,9 @@ $(BENCH_BIN): $(BENCH_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(BENCH_OBJS) $(LIB) $(BENCH_LDLIBS) $(LDFLAGS_BASE) -o $@
 
-$(BENCH_OBJS): $(BENCH_DIR)/obj/%.o: %.cpp $(BENCH_DIR)/flags.txt
+$(BENCH_OBJS): $(BENCH_DIR)/obj/%.o: %.cpp $(BENCH_DIR)/flags.txt bench/manifest.mk
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS_BASE) $(BENCH_CPPFLAGS) $(BENCH_MAIN_DEFS) $(call isa_flags,$(notdir $<)) \
+	$(CXX) $(CXXFLAGS_BASE) $(BENCH_CPPFLAGS) $(BENCH_MAIN_DEFS) $(call isa_flags,$<) \
 	  -MMD -MP -c $< -o $@
 
 # The commit goes into the JSON context. The stamp is rewritten only when the commit (or its

@@ -1,0 +1,52 @@
+# Build manifest of cpu/gemm_f32/: what to copy and how to compile it (README: "Copying one kernel").
+# Read by the Makefile (libik.a is built from the manifests) and by `make copy-check`.
+#   <f>_SRCS          every source of the folder
+#   <f>_FLAGS.<file>  the ISA flags of that source and of no other (empty: baseline x86-64;
+#                     the dispatcher picks the ISA path at run time from CPUID)
+#   <f>_HDRS          every header of the folder
+#   <f>_COMMON        the files of common/ the family needs to compile and link on its own,
+#                     headers and sources, as the #include graph gives them (checked by
+#                     tools/check_manifests.py), plus common/dispatch.*, plus common/manifest.mk
+#                     (the flags of those sources)
+#   <f>_REFERENCE     the files of reference/ it needs (none: kernels never include the oracle)
+#   <f>_NEEDS         the other families whose headers it includes (none)
+IK_MANIFESTS += gemm_f32
+gemm_f32_DIR := cpu/gemm_f32
+
+gemm_f32_SRCS := \
+  cpu/gemm_f32/gemm_f32.cpp \
+  cpu/gemm_f32/sgemm_ladder.cpp \
+  cpu/gemm_f32/sgemm_ukernel_scalar.cpp \
+  cpu/gemm_f32/sgemm_ukernel_avx2.cpp \
+  cpu/gemm_f32/sgemm_ukernel_avx512.cpp \
+  cpu/gemm_f32/cblas_sgemm.cpp
+
+gemm_f32_FLAGS.gemm_f32.cpp             :=
+gemm_f32_FLAGS.sgemm_ladder.cpp         :=
+gemm_f32_FLAGS.sgemm_ukernel_scalar.cpp :=
+gemm_f32_FLAGS.sgemm_ukernel_avx2.cpp   := -mavx2 -mfma -mf16c
+gemm_f32_FLAGS.sgemm_ukernel_avx512.cpp := -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
+gemm_f32_FLAGS.cblas_sgemm.cpp          :=
+
+gemm_f32_HDRS := \
+  cpu/gemm_f32/gemm_f32.h \
+  cpu/gemm_f32/sgemm_internal.h
+
+gemm_f32_COMMON := \
+  common/manifest.mk \
+  common/aligned_buffer.h \
+  common/blas_types.h \
+  common/cpu_features.cpp \
+  common/cpu_features.h \
+  common/dispatch.cpp \
+  common/dispatch.h \
+  common/error.h \
+  common/gemm_driver.h \
+  common/matrix.h
+
+gemm_f32_REFERENCE :=
+gemm_f32_NEEDS     :=
+
+# Of the sources above, these go into build/libik_cblas.a instead of libik.a: cblas_sgemm.cpp
+# exports a cblas_sgemm, so only a program that wants this sgemm in place of a BLAS links it.
+gemm_f32_CBLAS_SRCS := cpu/gemm_f32/cblas_sgemm.cpp
