@@ -10,6 +10,7 @@ bench_SRCS := \
   bench/bench_common.cpp \
   bench/bench_main.cpp \
   bench/cpu/bench_binary.cpp \
+  bench/cpu/conv_baseline.cpp \
   bench/cpu/bench_gemm_bf16.cpp \
   bench/cpu/bench_gemm_f16.cpp \
   bench/cpu/bench_gemm_f32.cpp \
@@ -31,6 +32,7 @@ bench_FLAGS.baselines/onednn_s8.cpp           :=
 bench_FLAGS.baselines/onednn_sgemm.cpp        :=
 bench_FLAGS.baselines/openblas_sgemm.cpp      :=
 bench_FLAGS.cpu/bench_binary.cpp              :=
+bench_FLAGS.cpu/conv_baseline.cpp             :=
 bench_FLAGS.cpu/bench_gemm_bf16.cpp           :=
 bench_FLAGS.cpu/bench_gemm_f16.cpp            :=
 bench_FLAGS.cpu/bench_gemm_f32.cpp            :=
@@ -45,6 +47,7 @@ bench_HDRS := \
   bench/bench_common.h \
   bench/shapes.h \
   bench/baselines/onednn_common.h \
+  bench/cpu/conv_baseline.h \
   bench/cpu/packed_gemm_bench.h \
   bench/cpu/peak_fma.h
 

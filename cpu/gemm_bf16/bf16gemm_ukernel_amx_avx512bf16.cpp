@@ -24,11 +24,11 @@
 // e.g. oneDNN, may use the tiles in between); negligible against a 2048-deep call.
 // GEMV (m = 1): runs the VDPBF16PS M = 1 loop on the same panels (see ukernel<1>).
 // Availability: AMX-TILE + AMX-BF16 in CPUID, XCR0 tile state, and Linux's per-process
-// permission (arch_prctl ARCH_REQ_XCOMP_PERM), checked by kernel_runnable (the amx-tile feature bit of common/cpu_features.h).
-// File name: "_avx512bf16" gives the AVX-512 flags for the epilogue; AMX is enabled below.
+// permission (arch_prctl ARCH_REQ_XCOMP_PERM), checked by kernel_runnable (the amx-tile
+// feature bit of common/cpu_features.h).
+// Flags (cpu/gemm_bf16/manifest.mk): AVX-512 + AVX512_BF16 (epilogue, GEMV) and -mamx-tile -mamx-bf16.
 //
 // Test: make test ARGS='-tc=gemm_bf16:*'   Bench: make bench FILTER='gemm_bf16/bf16gemm_32x32_avx512amx'
-#pragma GCC target("amx-tile,amx-bf16")
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>

@@ -36,7 +36,7 @@
 // between calls (other code on the thread, e.g. oneDNN, may configure the tiles differently).
 // Availability: AMX-TILE + AMX-INT8 in CPUID, XCR0 tile state, and Linux's per-process
 // permission (ik::amx_permitted()).
-// File name: "_avx512vnni" gives the AVX-512 + VNNI flags (epilogue, GEMV); AMX is enabled below.
+// Flags (cpu/gemm_s8/manifest.mk): AVX-512 + VNNI (epilogue, GEMV) and -mamx-tile -mamx-int8.
 //
 // Test: make test ARGS='-tc=gemm_s8:*'   Bench: make bench FILTER=gemm_u8s8s32_32x32_avx512amx
 #pragma GCC diagnostic push
@@ -46,15 +46,11 @@
 
 #include <algorithm>
 #include <cstdint>
-
-#include "common/amx_tile.h"
 #include <cstring>
 
-#include "common/aligned_buffer.h"
+#include "common/amx_tile.h"
 #include "cpu/gemm_s8/gemm_s8.h"
 #include "cpu/gemm_s8/s8_epilogue_avx512.h"
-
-#pragma GCC target("amx-tile,amx-int8")
 
 namespace ik::cpu::detail {
 namespace {
@@ -171,8 +167,10 @@ void block_amx(const S8BlockArgs& b) {
   const index_t kp = b.kp;
   const index_t panel_bytes = kp * kNR;
   const std::size_t elem = c_elem_bytes(b.ep);
-  thread_local AlignedBuffer<std::int32_t> scratch;
-  scratch.ensure(static_cast<std::size_t>(kJ * kMR * kNR));
+  // A plain thread_local array, not an AlignedBuffer: a template instantiated here (with AVX-512
+  // flags) and in a baseline file is one symbol the linker keeps from either (make
+  // check-isa-symbols).
+  alignas(64) static thread_local std::int32_t scratch[kJ * kMR * kNR];
   bool configured = false;
   for (index_t ir = 0; ir < b.mc; ir += kMR) {
     const int m = static_cast<int>(std::min<index_t>(kMR, b.mc - ir));
@@ -198,7 +196,7 @@ void block_amx(const S8BlockArgs& b) {
         for (index_t jj = 0; jj < jn; ++jj) {
           const index_t j0 = (jg + jj) * kNR;
           const std::int8_t* w = b.w + (jg + jj) * panel_bytes + kb * kNR;
-          std::int32_t* acc = scratch.data() + jj * kMR * kNR;
+          std::int32_t* acc = scratch + jj * kMR * kNR;
           const std::uint8_t* ac = ap + kMR * kb;  // chunk kb / kKC: [32][kc]
           // A full 32 x 32 int32 block needs no epilogue pass: its tiles start from the column
           // offsets (bias - Za colsum) and the last chunk stores them straight into C.
@@ -221,7 +219,7 @@ void block_amx(const S8BlockArgs& b) {
         const index_t j0 = (jg + jj) * kNR;
         const int n = static_cast<int>(std::min<index_t>(kNR, b.n - j0));
         if (b.ep.kind == S8Output::s32 && m == kMR && n == kNR) continue;  // stored by the tiles
-        store_block(scratch.data() + jj * kMR * kNR, m, n, crow + static_cast<std::size_t>(j0) * elem, b.ldc,
+        store_block(scratch + jj * kMR * kNR, m, n, crow + static_cast<std::size_t>(j0) * elem, b.ldc,
                     advanced(b.ep, j0));
       }
     }
