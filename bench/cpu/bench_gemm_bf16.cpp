@@ -23,25 +23,12 @@
 namespace ikb {
 namespace {
 
-struct Bf16gemmFamily {
-  static constexpr const char* kFamily = "gemm_bf16";
-  using Kernel = ik::cpu::Bf16gemmKernel;
-  using Packed = ik::cpu::Bf16gemmPackedB;
-  using Options = ik::cpu::Bf16gemmOptions;
-  static const std::vector<Kernel>& kernels() { return ik::cpu::bf16gemm_kernels(); }
-  static const Kernel& selected() { return ik::cpu::bf16gemm_selected_kernel(); }
+// The family's generic API (gemm_*.h) plus what the benchmark asks of it.
+struct BenchFamily : ik::cpu::Bf16gemmFamily {
   static bool supported(const Kernel& k) { return ik::kernel_runnable(k); }
-  static Packed pack(ik::WeightLayout l, ik::index_t K, ik::index_t N, const float* B, ik::index_t ldb,
-                     const Options& o) {
-    return ik::cpu::bf16gemm_pack_b(l, K, N, B, ldb, o);
-  }
-  static void run(ik::index_t M, ik::index_t N, ik::index_t K, float alpha, const float* A, ik::index_t lda,
-                  const Packed& B, float beta, float* C, ik::index_t ldc, const Options& o) {
-    ik::cpu::bf16gemm_packed(M, N, K, alpha, A, lda, B, beta, C, ldc, o);
-  }
 };
 
-void register_gemm_bf16() { register_packed_gemm<Bf16gemmFamily>(); }
+void register_gemm_bf16() { register_packed_gemm<BenchFamily>(); }
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // The shared benchmark of the pre-packed-weight float GEMM families (cpu/gemm_f16,
 // cpu/gemm_bf16): variant selection per shape, packed weight copies rotated past the LLC,
 // GFLOP/s, GB/s of weight bytes and rel_err against the fp32 sgemm. A family file supplies its
-// traits (kFamily, Kernel, Packed, Options, kernels, selected, supported, pack, run), documents
+// traits (kName, Kernel, Packed, Options, kernels, selected, supported, pack, run), documents
 // its rows and calls register_packed_gemm<Traits>() from its registrar.
 #pragma once
 #include <omp.h>
@@ -106,7 +106,7 @@ void register_packed_gemm() {
     for (const GemmShape& s : all_gemm_shapes()) {
       if (!variant_runs<F>(k, s)) continue;
       for (int t : thread_counts())
-        add_benchmark(bench_name(F::kFamily, k.name, s.name, t),
+        add_benchmark(bench_name(F::kName, k.name, s.name, t),
                       [s, kp = &k, t](benchmark::State& st) { bm_packed<F>(st, s, kp, t); });
     }
 }

@@ -53,6 +53,7 @@
 #include "common/aligned_buffer.h"
 #include "common/dispatch.h"
 #include "common/gemm_driver.h"
+#include "common/half.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
@@ -96,6 +97,32 @@ inline void bf16gemv_packed(index_t N, index_t K, float alpha, const float* x, c
                             float beta, float* y, const Bf16gemmOptions& options = {}) {
   bf16gemm_packed(1, N, K, alpha, x, K, B, beta, y, N, options);
 }
+
+// The family as one type, for generic code over the 16-bit-weight GEMMs (the shared test
+// harness tests/cpu/packed_gemm_harness.h, the benchmark bench/cpu/packed_gemm_bench.h, or a
+// user's own): the registry, the selection, and the pack / run / gemv entry points above.
+struct Bf16gemmFamily {
+  static constexpr const char* kName = "gemm_bf16";
+  using Kernel = Bf16gemmKernel;
+  using Options = Bf16gemmOptions;
+  using Packed = Bf16gemmPackedB;
+  static const std::vector<Kernel>& kernels() { return bf16gemm_kernels(); }
+  static const Kernel& selected() { return bf16gemm_selected_kernel(); }
+  static std::uint16_t narrow(float x) { return f32_to_bf16(x); }
+  static float widen(std::uint16_t h) { return bf16_to_f32(h); }
+  template <typename TB>
+  static Packed pack(WeightLayout l, index_t K, index_t N, const TB* B, index_t ldb, const Options& o) {
+    return bf16gemm_pack_b(l, K, N, B, ldb, o);
+  }
+  template <typename TA>
+  static void run(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda, const Packed& B, float beta,
+                  float* C, index_t ldc, const Options& o) {
+    bf16gemm_packed(M, N, K, alpha, A, lda, B, beta, C, ldc, o);
+  }
+  static void gemv(index_t N, index_t K, float alpha, const float* x, const Packed& B, float beta, float* y) {
+    bf16gemv_packed(N, K, alpha, x, B, beta, y);
+  }
+};
 
 namespace detail {
 // The registry entries, constants defined in the ISA files (common/dispatch.h).

@@ -46,6 +46,7 @@
 #include "common/aligned_buffer.h"
 #include "common/dispatch.h"
 #include "common/gemm_driver.h"
+#include "common/half.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
@@ -92,6 +93,32 @@ inline void hgemv_packed(index_t N, index_t K, float alpha, const float* x, cons
                          float* y, const HgemmOptions& options = {}) {
   hgemm_packed(1, N, K, alpha, x, K, B, beta, y, N, options);
 }
+
+// The family as one type, for generic code over the 16-bit-weight GEMMs (the shared test
+// harness tests/cpu/packed_gemm_harness.h, the benchmark bench/cpu/packed_gemm_bench.h, or a
+// user's own): the registry, the selection, and the pack / run / gemv entry points above.
+struct HgemmFamily {
+  static constexpr const char* kName = "gemm_f16";
+  using Kernel = HgemmKernel;
+  using Options = HgemmOptions;
+  using Packed = HgemmPackedB;
+  static const std::vector<Kernel>& kernels() { return hgemm_kernels(); }
+  static const Kernel& selected() { return hgemm_selected_kernel(); }
+  static std::uint16_t narrow(float x) { return f32_to_f16(x); }
+  static float widen(std::uint16_t h) { return f16_to_f32(h); }
+  template <typename TB>
+  static Packed pack(WeightLayout l, index_t K, index_t N, const TB* B, index_t ldb, const Options& o) {
+    return hgemm_pack_b(l, K, N, B, ldb, o);
+  }
+  template <typename TA>
+  static void run(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda, const Packed& B, float beta,
+                  float* C, index_t ldc, const Options& o) {
+    hgemm_packed(M, N, K, alpha, A, lda, B, beta, C, ldc, o);
+  }
+  static void gemv(index_t N, index_t K, float alpha, const float* x, const Packed& B, float beta, float* y) {
+    hgemv_packed(N, K, alpha, x, B, beta, y);
+  }
+};
 
 namespace detail {
 // The registry entries, constants defined in the ISA files (common/dispatch.h).

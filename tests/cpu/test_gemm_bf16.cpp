@@ -38,35 +38,15 @@ using ik::test::TestMatrix;
 namespace {
 
 // The family under test; the same harness as tests/cpu/test_gemm_f16.cpp.
-struct Family {
-  using Kernel = Bf16gemmKernel;
-  using Options = Bf16gemmOptions;
-  using Packed = Bf16gemmPackedB;
-  static constexpr const char* kName = "bf16gemm";
-  static const std::vector<Kernel>& kernels() { return bf16gemm_kernels(); }
-  static const Kernel& selected() { return bf16gemm_selected_kernel(); }
-  static bool supported(const Kernel& k) { return kernel_runnable(k); }
-  static std::uint16_t narrow(float x) { return f32_to_bf16(x); }
-  static float widen(std::uint16_t h) { return bf16_to_f32(h); }
+struct Family : Bf16gemmFamily {
   static float a_value(float x) { return bf16_to_f32(f32_to_bf16(x)); }  // fp32 A is rounded to bf16
-  template <typename TB>
-  static Packed pack(WeightLayout l, index_t K, index_t N, const TB* B, index_t ldb, const Options& o) {
-    return bf16gemm_pack_b(l, K, N, B, ldb, o);
-  }
-  template <typename TA>
-  static void run(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda, const Packed& B,
-                  float beta, float* C, index_t ldc, const Options& o) {
-    bf16gemm_packed(M, N, K, alpha, A, lda, B, beta, C, ldc, o);
-  }
-  static void gemv(index_t N, index_t K, float alpha, const float* x, const Packed& B, float beta, float* y) {
-    bf16gemv_packed(N, K, alpha, x, B, beta, y);
-  }
   static ik::test::Tolerance tolerance(const Kernel& k, index_t K) {
     ik::test::Tolerance t = ik::test::fp32_dot_tolerance(K);
     // |alpha| <= 2 in these tests.
     if (k.requires & (feature::avx512bf16 | feature::amx_bf16)) t.abs += 2.0 * double(K + 1) * std::ldexp(1.0, -126);
     return t;
   }
+  static bool supported(const Kernel& k) { return kernel_runnable(k); }
   static bool skip(const Kernel& k) { return ik::test::skip_unrunnable(k); }
 };
 

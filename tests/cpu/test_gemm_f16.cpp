@@ -34,30 +34,10 @@ using ik::test::TestMatrix;
 namespace {
 
 // The family under test; tests/cpu/test_gemm_bf16.cpp runs the same harness with its traits.
-struct Family {
-  using Kernel = HgemmKernel;
-  using Options = HgemmOptions;
-  using Packed = HgemmPackedB;
-  static constexpr const char* kName = "hgemm";
-  static const std::vector<Kernel>& kernels() { return hgemm_kernels(); }
-  static const Kernel& selected() { return hgemm_selected_kernel(); }
-  static bool supported(const Kernel& k) { return kernel_runnable(k); }
-  static std::uint16_t narrow(float x) { return f32_to_f16(x); }
-  static float widen(std::uint16_t h) { return f16_to_f32(h); }
+struct Family : HgemmFamily {
   static float a_value(float x) { return x; }  // fp32 activations are not rounded
-  template <typename TB>
-  static Packed pack(WeightLayout l, index_t K, index_t N, const TB* B, index_t ldb, const Options& o) {
-    return hgemm_pack_b(l, K, N, B, ldb, o);
-  }
-  template <typename TA>
-  static void run(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda, const Packed& B,
-                  float beta, float* C, index_t ldc, const Options& o) {
-    hgemm_packed(M, N, K, alpha, A, lda, B, beta, C, ldc, o);
-  }
-  static void gemv(index_t N, index_t K, float alpha, const float* x, const Packed& B, float beta, float* y) {
-    hgemv_packed(N, K, alpha, x, B, beta, y);
-  }
   static ik::test::Tolerance tolerance(const Kernel&, index_t K) { return ik::test::fp32_dot_tolerance(K); }
+  static bool supported(const Kernel& k) { return kernel_runnable(k); }
   static bool skip(const Kernel& k) { return ik::test::skip_unrunnable(k); }
 };
 
