@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -33,20 +34,73 @@ inline std::vector<index_t> sizes_around(int tile, std::initializer_list<index_t
   return s;
 }
 
+// A view of the elements of a TestMatrix (data(), size(), operator[]), the AlignedBuffer API
+// the tests use, without the guards around it.
+template <typename T>
+struct ElementSpan {
+  T* p = nullptr;
+  std::size_t n = 0;
+  T* data() const { return p; }
+  std::size_t size() const { return n; }
+  T& operator[](std::size_t i) const { return p[i]; }
+};
+
 // A matrix with a padded leading dimension (ld = cols + pad), the padding filled with a poison
-// value that must survive the kernel untouched.
+// value that must survive the kernel untouched, and guard regions of kGuard elements before the
+// first and after the last element (filled by fill / poison_bytes, like the padding). The
+// destructor checks that the guards still hold what fill / poison_bytes put there, so a kernel
+// that writes before or past any matrix of a test fails it, in the plain build as under ASan.
 template <typename T>
 struct TestMatrix {
+  static constexpr std::size_t kGuard = 64;  // 64 elements: data() stays 64-byte aligned
   index_t rows, cols, ld;
-  AlignedBuffer<T> buf;
+  AlignedBuffer<T> storage;
+  ElementSpan<T> buf;
+  std::vector<unsigned char> guard_bytes;  // what the guards must hold (empty: not filled yet)
   TestMatrix(index_t r, index_t c, index_t pad = 0)
-      : rows(r), cols(c), ld(c + pad), buf(static_cast<std::size_t>(std::max<index_t>(r * (c + pad), 1))) {}
+      : rows(r), cols(c), ld(c + pad),
+        storage(static_cast<std::size_t>(std::max<index_t>(r * (c + pad), 1)) + 2 * kGuard) {
+    buf = {storage.data() + kGuard, storage.size() - 2 * kGuard};
+    std::memset(static_cast<void*>(storage.data()), 0x5C, storage.size() * sizeof(T));
+    remember_guards();
+  }
+  TestMatrix(const TestMatrix&) = delete;
+  TestMatrix& operator=(const TestMatrix&) = delete;
+  TestMatrix(TestMatrix&&) noexcept = default;  // the storage moves; buf still points into it
+  ~TestMatrix() {
+    if (std::uncaught_exceptions() == 0) check_guards();
+  }
   T* data() { return buf.data(); }
   const T* data() const { return buf.data(); }
   MatrixView<T> view() { return {buf.data(), rows, cols, ld}; }
   T& operator()(index_t r, index_t c) { return buf[r * ld + c]; }
   const T& operator()(index_t r, index_t c) const { return buf[r * ld + c]; }
-  void fill(T v) { std::fill(buf.data(), buf.data() + buf.size(), v); }
+  void fill(T v) {
+    std::fill(storage.data(), storage.data() + storage.size(), v);
+    remember_guards();
+  }
+  void fill_bytes(unsigned char byte) {
+    std::memset(static_cast<void*>(storage.data()), byte, storage.size() * sizeof(T));
+    remember_guards();
+  }
+  void remember_guards() {
+    const auto* b = reinterpret_cast<const unsigned char*>(storage.data());
+    const std::size_t g = kGuard * sizeof(T), all = storage.size() * sizeof(T);
+    guard_bytes.resize(2 * g);
+    std::memcpy(guard_bytes.data(), b, g);
+    std::memcpy(guard_bytes.data() + g, b + all - g, g);
+  }
+  bool check_guards() const {
+    if (storage.data() == nullptr) return true;  // moved from
+    const auto* b = reinterpret_cast<const unsigned char*>(storage.data());
+    const std::size_t g = kGuard * sizeof(T), all = storage.size() * sizeof(T);
+    if (std::memcmp(b, guard_bytes.data(), g) != 0 || std::memcmp(b + all - g, guard_bytes.data() + g, g) != 0) {
+      FAIL_CHECK("a " << rows << " x " << cols << " (ld " << ld << ") test matrix: a guard region before the "
+                      << "first or after the last element was written");
+      return false;
+    }
+    return true;
+  }
 };
 
 inline float nan_poison() { return std::numeric_limits<float>::quiet_NaN(); }
@@ -54,7 +108,7 @@ constexpr std::uint8_t kBytePoison = 0xAB;
 
 template <typename T>
 void poison_bytes(TestMatrix<T>& m) {
-  std::memset(m.data(), kBytePoison, m.buf.size() * sizeof(T));
+  m.fill_bytes(kBytePoison);
 }
 
 // A tolerance check: |got - want| <= rel * bound + abs, where bound is the scale the rounding
@@ -130,9 +184,10 @@ bool check_equal(const std::string& context, const T* got, index_t ld_got, const
   return true;
 }
 
-// Padding columns [cols, ld) of every row must still hold the poison.
+// Padding columns [cols, ld) of every row must still hold the poison (and the guards theirs).
 template <typename T>
 bool check_padding_untouched(const std::string& context, const TestMatrix<T>& m, T poison) {
+  if (!m.check_guards()) return false;
   for (index_t i = 0; i < m.rows; ++i)
     for (index_t j = m.cols; j < m.ld; ++j)
       if (std::memcmp(&m(i, j), &poison, sizeof(T)) != 0) {
