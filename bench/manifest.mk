@@ -53,6 +53,7 @@ bench_HDRS := \
 
 bench_COMMON := \
   common/aligned_buffer.h \
+  common/blas_types.h \
   common/cpu_features.cpp \
   common/cpu_features.h \
   common/error.h \

@@ -62,14 +62,12 @@
 #include <utility>
 
 #include "common/aligned_buffer.h"
+#include "common/blas_types.h"
 #include "common/error.h"
 #include "common/matrix.h"
 
 namespace ik {
 
-// How a weight B is stored before packing: K x N row-major (ldb >= N), or N x K row-major
-// (ldb >= K, [out][in], the layout of a PyTorch Linear weight; op(B) = B^T).
-enum class WeightLayout { k_by_n, n_by_k };
 
 namespace gemm_driver {
 
@@ -234,7 +232,7 @@ inline void check_pack_b_args(const char* where, WeightLayout layout, index_t K,
   IK_REQUIRE(B != nullptr, where, "B is null");
 }
 // Packed: empty(), N(), K(), kernel() with a name; Options: a kernel pointer. empty_what says what
-// an empty Packed is ("an empty HgemmPackedB (not produced by hgemm_pack_b)").
+// an empty Packed is ("an empty HgemmPackedWeights (not produced by hgemm_pack_b)").
 template <typename TA, class Packed, class Options>
 void check_packed_run_args(const char* where, const char* empty_what, index_t M, index_t N, index_t K, const TA* A,
                            index_t lda, const Packed& B, const float* C, index_t ldc, const Options& options) {
@@ -300,7 +298,7 @@ void pack_b(const Blocking& blk, WeightLayout layout, index_t K, index_t N, cons
 }
 
 // A weight packed once as 16-bit values (fp16 or bf16 bits) for one kernel variant of a
-// gemm_driver family (gemm_f16's HgemmPackedB, gemm_bf16's Bf16gemmPackedB). Movable, not
+// gemm_driver family (gemm_f16's HgemmPackedWeights, gemm_bf16's Bf16gemmPackedWeights). Movable, not
 // copyable; a moved-from weight is empty (so a run call rejects it instead of reading null).
 template <class Kernel>
 class Packed16B {

@@ -39,7 +39,7 @@ namespace ikb {
 namespace {
 
 using ik::cpu::BinaryOptions;
-using ik::cpu::BinaryWeights;
+using ik::cpu::BinaryPackedWeights;
 
 std::vector<float> random_floats(std::size_t n, std::uint64_t seed) {
   ik::Rng rng(seed);
@@ -78,8 +78,8 @@ void bm_sgemm_baseline(benchmark::State& st, const GemmShape& s, int threads) {
   st.SetLabel(label(s.M, s.N, s.K, "hot", "role=fp32"));
   const GemmData& d = gemm_data(s);
   std::vector<float> C(std::size_t(s.M * s.N));
-  ik::cpu::PackedB pb;
-  if (!guarded(st, [&] { pb = ik::cpu::sgemm_pack_b(ik::cpu::Trans::yes, s.K, s.N, d.W.data(), s.K); })) return;
+  ik::cpu::SgemmPackedWeights pb;
+  if (!guarded(st, [&] { pb = ik::cpu::sgemm_pack_b(ik::cpu::WeightLayout::n_by_k, s.K, s.N, d.W.data(), s.K); })) return;
   const ik::cpu::GemmOptions opt{threads, nullptr};
   run_gemm_loop(st, 1, [&](int) {
     ik::cpu::sgemm_packed(s.M, s.N, s.K, 1.0f, d.A.data(), s.K, pb, 0.0f, C.data(), s.N, opt);
@@ -95,7 +95,7 @@ void bm_binary_linear(benchmark::State& st, const GemmShape& s, const ik::cpu::X
   BinaryOptions opt;
   opt.threads = threads;
   opt.xnor = k;
-  BinaryWeights B;
+  BinaryPackedWeights B;
   if (!guarded(st, [&] { B = ik::cpu::binary_pack_weights(s.N, s.K, d.W.data(), s.K, opt); })) return;
   run_gemm_loop(st, 1, [&](int) {
     ik::cpu::binary_linear(s.M, s.N, s.K, d.A.data(), s.K, B, true, C.data(), s.N, opt);
@@ -113,7 +113,7 @@ void bm_xnor_kernel(benchmark::State& st, const GemmShape& s, const ik::cpu::Xno
   const std::int64_t W = ik::cpu::bitpack_words(s.K);
   std::vector<std::uint64_t> A(std::size_t(s.M * W));
   std::vector<std::int32_t> C(std::size_t(s.M * s.N));
-  BinaryWeights B;
+  BinaryPackedWeights B;
   if (!guarded(st, [&] {
         B = ik::cpu::binary_pack_weights(s.N, s.K, d.W.data(), s.K, opt);
         ik::cpu::bitpack_sign(s.M, s.K, d.A.data(), s.K, A.data(), W, nullptr, opt);
@@ -130,7 +130,7 @@ void bm_pack_weights(benchmark::State& st, const GemmShape& s, int threads) {
   BinaryOptions opt;
   opt.threads = threads;
   run_gemm_loop(st, 1, [&](int) {
-    BinaryWeights B = ik::cpu::binary_pack_weights(s.N, s.K, d.W.data(), s.K, opt);
+    BinaryPackedWeights B = ik::cpu::binary_pack_weights(s.N, s.K, d.W.data(), s.K, opt);
     benchmark::DoNotOptimize(B);
   });
   set_rate(st, "GB/s", double(s.N) * double(s.K) * sizeof(float) * 1e-9);
@@ -149,7 +149,7 @@ void bm_bconv(benchmark::State& st, const ConvShape& c, const ik::cpu::XnorKerne
   BinaryOptions opt;
   opt.threads = threads;
   opt.xnor = k;
-  ik::cpu::BinaryConvWeights bw;
+  ik::cpu::BinaryConvPackedWeights bw;
   if (!guarded(st, [&] { bw = ik::cpu::binary_conv_pack_weights(c.F, c.kh, c.kw, c.C, w.data(), opt); })) return;
   run_gemm_loop(st, 1, [&](int) {
     ik::cpu::binary_conv2d_nhwc(c.batch, c.H, c.W, in.data(), bw, c.stride, c.pad, out.data(), opt);
@@ -162,19 +162,19 @@ void bm_bconv(benchmark::State& st, const ConvShape& c, const ik::cpu::XnorKerne
 const GemmShape kGemv{"gemv.4096x4096", "gemv.4096x4096", 1, 4096, 4096, true, true};
 
 void bm_sgemv_baseline(benchmark::State& st, int threads) {
-  static PreparedCache<std::vector<ik::cpu::PackedB>> cache;
+  static PreparedCache<std::vector<ik::cpu::SgemmPackedWeights>> cache;
   omp_set_num_threads(threads);
   const GemmShape& s = kGemv;
   const int copies = weight_copies(s, std::size_t(s.K * s.N) * sizeof(float));
   st.SetLabel(label(1, s.N, s.K, "cold", "role=fp32"));
-  std::vector<ik::cpu::PackedB>* packed = nullptr;
+  std::vector<ik::cpu::SgemmPackedWeights>* packed = nullptr;
   const auto x = random_floats(std::size_t(s.K), 31);
   std::vector<float> y(std::size_t(s.N));
   if (!guarded(st, [&] {
         packed = &cache.get("sgemv/" + s.layer, copies, [&](int n) {
           const auto w = random_floats(std::size_t(s.N * s.K), 32);
-          std::vector<ik::cpu::PackedB> v;
-          for (int i = 0; i < n; ++i) v.push_back(ik::cpu::sgemm_pack_b(ik::cpu::Trans::yes, s.K, s.N, w.data(), s.K));
+          std::vector<ik::cpu::SgemmPackedWeights> v;
+          for (int i = 0; i < n; ++i) v.push_back(ik::cpu::sgemm_pack_b(ik::cpu::WeightLayout::n_by_k, s.K, s.N, w.data(), s.K));
           return v;
         });
       }))
@@ -188,12 +188,12 @@ void bm_sgemv_baseline(benchmark::State& st, int threads) {
 }
 
 void bm_bgemv(benchmark::State& st, const ik::cpu::BgemvKernel* k, int threads) {
-  static PreparedCache<std::vector<BinaryWeights>> cache;
+  static PreparedCache<std::vector<BinaryPackedWeights>> cache;
   omp_set_num_threads(threads);
   const GemmShape& s = kGemv;
   const int copies = weight_copies(s, std::size_t(s.K * s.N) / 8);
   st.SetLabel(label(1, s.N, s.K, "cold"));
-  std::vector<BinaryWeights>* packed = nullptr;
+  std::vector<BinaryPackedWeights>* packed = nullptr;
   const auto x = random_floats(std::size_t(s.K), 31);
   std::vector<float> y(std::size_t(s.N));
   if (!guarded(st, [&] {
@@ -203,7 +203,7 @@ void bm_bgemv(benchmark::State& st, const ik::cpu::BgemvKernel* k, int threads) 
           std::vector<std::uint64_t> bits(std::size_t(s.N * W));
           ik::cpu::bitpack_sign(s.N, s.K, w.data(), s.K, bits.data(), W);
           std::vector<float> alpha(std::size_t(s.N), 0.5f);
-          std::vector<BinaryWeights> v;
+          std::vector<BinaryPackedWeights> v;
           for (int i = 0; i < n; ++i) v.push_back(ik::cpu::binary_pack_bits(s.N, s.K, W, bits.data(), W, alpha.data()));
           return v;
         });

@@ -71,20 +71,20 @@ void bm_sgemm(benchmark::State& st, const GemmShape& s, const SgemmKernel* k, in
 
 void bm_sgemm_packed(benchmark::State& st, const GemmShape& s, const SgemmKernel* k, int threads,
                      bool baseline) {
-  static PreparedCache<std::vector<ik::cpu::PackedB>> cache;
+  static PreparedCache<std::vector<ik::cpu::SgemmPackedWeights>> cache;
   omp_set_num_threads(threads);
   const int copies = weight_copies(s, std::size_t(s.K) * s.N * sizeof(float));
   st.SetLabel(gemm_label(s, baseline ? "role=fp32" : ""));
   GemmOperands ops{};
-  std::vector<ik::cpu::PackedB>* packed = nullptr;
-  const Trans tb = s.weight_nk ? Trans::yes : Trans::no;
+  std::vector<ik::cpu::SgemmPackedWeights>* packed = nullptr;
   // Packing is preparation, reported by pack_b/...; here it happens once, outside the timing.
   if (!guarded(st, [&] {
         ops = gemm_operands(s, copies);
         packed = &cache.get(std::string(k->name) + "/" + s.layer, copies, [&](int n) {
-          std::vector<ik::cpu::PackedB> v;
+          std::vector<ik::cpu::SgemmPackedWeights> v;
           for (int i = 0; i < n; ++i)
-            v.push_back(ik::cpu::sgemm_pack_b(tb, s.K, s.N, ops.b(i), ops.ldb, GemmOptions{0, k}));
+            v.push_back(ik::cpu::sgemm_pack_b(s.weight_nk ? ik::WeightLayout::n_by_k : ik::WeightLayout::k_by_n, s.K, s.N, ops.b(i), ops.ldb,
+                                              GemmOptions{0, k}));
           return v;
         });
       }))
@@ -120,10 +120,10 @@ void bm_pack_b(benchmark::State& st, const GemmShape& s, const SgemmKernel* k, i
   GemmOperands ops{};
   if (!guarded(st, [&] { ops = gemm_operands(s, 1); })) return;
   const GemmOptions opt{threads, k};
-  // Each iteration allocates its PackedB, as loading a model does: the page faults of a fresh
+  // Each iteration allocates its SgemmPackedWeights, as loading a model does: the page faults of a fresh
   // 64-180 MiB buffer are part of the preparation cost.
   run_gemm_loop(st, 1, [&](int i) {
-    ik::cpu::PackedB p = ik::cpu::sgemm_pack_b(Trans::yes, s.K, s.N, ops.b(i), ops.ldb, opt);
+    ik::cpu::SgemmPackedWeights p = ik::cpu::sgemm_pack_b(ik::WeightLayout::n_by_k, s.K, s.N, ops.b(i), ops.ldb, opt);
     benchmark::DoNotOptimize(p);
   });
   set_rate(st, "GB/s", double(s.K) * double(s.N) * sizeof(float) * 1e-9);

@@ -110,23 +110,23 @@ std::string s8_label(const GemmShape& s) {
 }
 
 void bm_s8(benchmark::State& st, const GemmShape& s, const S8Kernel* k, int threads) {
-  static PreparedCache<std::vector<ik::cpu::PackedWeightS8>> cache;
+  static PreparedCache<std::vector<ik::cpu::GemmS8PackedWeights>> cache;
   omp_set_num_threads(threads);
   const std::size_t wbytes = std::size_t(s.K) * std::size_t(s.N);
   const int copies = weight_copies(s, wbytes);
   st.SetLabel(s8_label(s));
   GemmOperands ops{};
   const QuantA* qa = nullptr;
-  std::vector<ik::cpu::PackedWeightS8>* packed = nullptr;
+  std::vector<ik::cpu::GemmS8PackedWeights>* packed = nullptr;
   std::vector<std::int32_t> c32(std::size_t(s.M) * std::size_t(s.N));
   if (!guarded(st, [&] {
         ops = gemm_operands(s, 1);
         qa = &quant_a(s, ops);
         packed = &cache.get(std::string(k->name) + "/" + s.layer, copies, [&](int n) {
           const QuantW& qw = quant_w(s, ops);
-          std::vector<ik::cpu::PackedWeightS8> v;
+          std::vector<ik::cpu::GemmS8PackedWeights> v;
           for (int i = 0; i < n; ++i)
-            v.push_back(ik::cpu::gemm_s8_pack_weights(s.weight_nk ? ik::cpu::Trans::yes : ik::cpu::Trans::no, s.K, s.N,
+            v.push_back(ik::cpu::gemm_s8_pack_weights(s.weight_nk ? ik::WeightLayout::n_by_k : ik::WeightLayout::k_by_n, s.K, s.N,
                                                       qw.w.data(), ops.ldb, qw.scales.data(), true,
                                                       ik::cpu::S8Options{0, k}));
           return v;

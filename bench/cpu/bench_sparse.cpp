@@ -112,10 +112,10 @@ std::string selected_sgemm() {
 }
 
 // ---- dense baseline ------------------------------------------------------------------------
-std::vector<ik::cpu::PackedB>& dense_packed(int copies) {
-  static std::vector<ik::cpu::PackedB> packed;
+std::vector<ik::cpu::SgemmPackedWeights>& dense_packed(int copies) {
+  static std::vector<ik::cpu::SgemmPackedWeights> packed;
   while (int(packed.size()) < copies)
-    packed.push_back(ik::cpu::sgemm_pack_b(ik::cpu::Trans::yes, kDim, kDim, dense_weight().data(), kDim));
+    packed.push_back(ik::cpu::sgemm_pack_b(ik::cpu::WeightLayout::n_by_k, kDim, kDim, dense_weight().data(), kDim));
   return packed;
 }
 
@@ -124,7 +124,7 @@ void bm_dense(benchmark::State& st, const std::string& name, int pct, std::int64
   const GemmShape s = shape_for(name, n);
   st.SetLabel(gemm_label(s, ("role=fp32 sparsity=0." + std::to_string(pct)).c_str()));
   const int copies = weight_copies(s, std::size_t(kDim * kDim) * sizeof(float));
-  std::vector<ik::cpu::PackedB>* packed = nullptr;
+  std::vector<ik::cpu::SgemmPackedWeights>* packed = nullptr;
   if (!guarded(st, [&] { packed = &dense_packed(copies); })) return;
   const Acts& a = acts();
   float* Y = const_cast<float*>(a.Y.data());

@@ -57,7 +57,7 @@ SconvIm2col::SconvIm2col(const ConvShape& c, const float* weights) : c_(c) {
                     std::to_string(c.Ho()) + ", Wo " + std::to_string(c.Wo()) + ")");
   const std::int64_t K = c.kh * c.kw * c.Cg(), Fg = c.Fg();
   for (std::int64_t g = 0; g < c.groups; ++g)
-    packed_.push_back(ik::cpu::sgemm_pack_b(ik::cpu::Trans::yes, K, Fg, weights + g * Fg * K, K));
+    packed_.push_back(ik::cpu::sgemm_pack_b(ik::cpu::WeightLayout::n_by_k, K, Fg, weights + g * Fg * K, K));
   cols_.resize(std::size_t(c.Ho() * c.Wo() * K));
 }
 

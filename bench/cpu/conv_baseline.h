@@ -46,7 +46,7 @@ class SconvIm2col {
 
  private:
   ConvShape c_{};
-  std::vector<ik::cpu::PackedB> packed_;  // one per group
+  std::vector<ik::cpu::SgemmPackedWeights> packed_;  // one per group
   std::vector<float> cols_;
 };
 

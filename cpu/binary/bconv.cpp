@@ -32,7 +32,7 @@
 
 namespace ik::cpu {
 
-BinaryConvWeights binary_conv_pack_weights(index_t cout, index_t kh, index_t kw, index_t cin,
+BinaryConvPackedWeights binary_conv_pack_weights(index_t cout, index_t kh, index_t kw, index_t cin,
                                            const float* Wt, const BinaryOptions& opt) {
   constexpr const char* where = "ik::cpu::binary_conv_pack_weights";
   IK_REQUIRE(cout >= 1, where, "cout = ", cout, " must be >= 1");
@@ -45,8 +45,8 @@ BinaryConvWeights binary_conv_pack_weights(index_t cout, index_t kh, index_t kw,
   std::vector<std::uint64_t> bits(static_cast<std::size_t>(cout * words));
   std::vector<float> tap_abs(static_cast<std::size_t>(cout * taps));
   detail::bitpack_run(pk, cout * taps, cin, Wt, cin, bits.data(), cw, tap_abs.data(),
-                      detail::resolve_threads(where, opt));
-  BinaryConvWeights w;
+                      ik::resolve_threads(where, opt.threads));
+  BinaryConvPackedWeights w;
   w.cout = cout;
   w.kh = kh;
   w.kw = kw;
@@ -68,7 +68,7 @@ BinaryConvWeights binary_conv_pack_weights(index_t cout, index_t kh, index_t kw,
 }
 
 void binary_conv2d_nhwc(index_t batch, index_t H, index_t W, const float* I,
-                        const BinaryConvWeights& w, index_t stride, index_t pad, float* out,
+                        const BinaryConvPackedWeights& w, index_t stride, index_t pad, float* out,
                         const BinaryOptions& opt) {
   constexpr const char* where = "ik::cpu::binary_conv2d_nhwc";
   IK_REQUIRE(!w.w.empty(), where, "w is empty (not produced by binary_conv_pack_weights)");
@@ -82,7 +82,7 @@ void binary_conv2d_nhwc(index_t batch, index_t H, index_t W, const float* I,
   IK_REQUIRE(out != nullptr, where, "out is null");
   const BitpackKernel& pk = detail::resolve_bitpack(where, opt);
   const XnorKernel& xk = detail::resolve_xnor(where, opt);
-  const int threads = detail::resolve_threads(where, opt);
+  const int threads = ik::resolve_threads(where, opt.threads);
 
   const index_t C = w.cin, cout = w.cout, kh = w.kh, kw = w.kw, taps = kh * kw, cw = bitpack_words(C);
   const index_t Ho = conv_out_size(H, kh, stride, pad), Wo = conv_out_size(W, kw, stride, pad);

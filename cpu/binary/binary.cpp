@@ -41,7 +41,6 @@ const BgemvKernel& bgemv_selected_kernel() { return select_kernel("binary.bgemv"
 
 namespace detail {
 
-int resolve_threads(const char* where, const BinaryOptions& opt) { return ik::resolve_threads(where, opt.threads); }
 const BitpackKernel& resolve_bitpack(const char* where, const BinaryOptions& opt) {
   return ik::resolve_kernel(where, opt.bitpack, &bitpack_selected_kernel, "options.bitpack");
 }
@@ -68,7 +67,7 @@ void bitpack_run(const BitpackKernel& k, index_t rows, index_t K, const float* x
 }
 
 void xnor_run(const XnorKernel& k, index_t M, const std::uint64_t* A, index_t lda,
-              const BinaryWeights& B, std::int32_t* c32, float* cf, index_t ldc,
+              const BinaryPackedWeights& B, std::int32_t* c32, float* cf, index_t ldc,
               const float* row_scale, const std::int32_t* const* row_offset, int threads) {
   const index_t N = B.N(), kw = B.words();
   const index_t rt = (M + k.mr - 1) / k.mr, ct = (N + k.nr - 1) / k.nr;
@@ -111,13 +110,13 @@ void bitpack_sign(index_t rows, index_t K, const float* x, index_t ldx, std::uin
   IK_REQUIRE(ld_words >= bitpack_words(K), where, "ld_words = ", ld_words, " < ceil(K/64) = ", bitpack_words(K));
   IK_REQUIRE(rows == 0 || (x && dst), where, "x or dst is null with rows = ", rows);
   const BitpackKernel& k = detail::resolve_bitpack(where, opt);
-  const int threads = detail::resolve_threads(where, opt);
+  const int threads = ik::resolve_threads(where, opt.threads);
   detail::bitpack_run(k, rows, K, x, ldx, dst, ld_words, row_mean_abs, threads);
   if (row_mean_abs)
     for (index_t r = 0; r < rows; ++r) row_mean_abs[r] /= static_cast<float>(K);
 }
 
-BinaryWeights binary_pack_bits(index_t N, index_t K, index_t words, const std::uint64_t* bits,
+BinaryPackedWeights binary_pack_bits(index_t N, index_t K, index_t words, const std::uint64_t* bits,
                                index_t ld, const float* alpha) {
   constexpr const char* where = "ik::cpu::binary_pack_bits";
   IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
@@ -126,7 +125,7 @@ BinaryWeights binary_pack_bits(index_t N, index_t K, index_t words, const std::u
   IK_REQUIRE(K <= (index_t{1} << 30), where, "K = ", K, " exceeds 2^30 (int32 output)");
   IK_REQUIRE(ld >= words, where, "ld = ", ld, " < words = ", words);
   IK_REQUIRE(bits != nullptr, where, "bits is null");
-  BinaryWeights w;
+  BinaryPackedWeights w;
   w.n_ = N;
   w.k_ = K;
   w.words_ = words;
@@ -144,7 +143,7 @@ BinaryWeights binary_pack_bits(index_t N, index_t K, index_t words, const std::u
   return w;
 }
 
-BinaryWeights binary_pack_weights(index_t N, index_t K, const float* W, index_t ldw,
+BinaryPackedWeights binary_pack_weights(index_t N, index_t K, const float* W, index_t ldw,
                                   const BinaryOptions& opt) {
   constexpr const char* where = "ik::cpu::binary_pack_weights";
   IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
@@ -152,7 +151,7 @@ BinaryWeights binary_pack_weights(index_t N, index_t K, const float* W, index_t 
   IK_REQUIRE(ldw >= K, where, "ldw = ", ldw, " < K = ", K);
   IK_REQUIRE(W != nullptr, where, "W is null");
   const BitpackKernel& k = detail::resolve_bitpack(where, opt);
-  const int threads = detail::resolve_threads(where, opt);
+  const int threads = ik::resolve_threads(where, opt.threads);
   const index_t words = bitpack_words(K);
   std::vector<std::uint64_t> bits(static_cast<std::size_t>(N * words));
   std::vector<float> alpha(static_cast<std::size_t>(N));
@@ -167,7 +166,7 @@ BinaryWeights binary_pack_weights(index_t N, index_t K, const float* W, index_t 
 
 namespace {
 void check_gemm(const char* where, index_t M, index_t N, index_t K, const void* A, index_t lda,
-                const BinaryWeights& B, const void* C, index_t ldc) {
+                const BinaryPackedWeights& B, const void* C, index_t ldc) {
   IK_REQUIRE(!B.empty(), where, "B is empty (not produced by binary_pack_weights / binary_pack_bits)");
   IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
   IK_REQUIRE(N == B.N(), where, "N = ", N, " but the packed B has N = ", B.N());
@@ -180,24 +179,24 @@ void check_gemm(const char* where, index_t M, index_t N, index_t K, const void* 
 }  // namespace
 
 void xnor_gemm_s32(index_t M, index_t N, index_t K, const std::uint64_t* A, index_t lda,
-                   const BinaryWeights& B, std::int32_t* C, index_t ldc, const BinaryOptions& opt) {
+                   const BinaryPackedWeights& B, std::int32_t* C, index_t ldc, const BinaryOptions& opt) {
   constexpr const char* where = "ik::cpu::xnor_gemm_s32";
   check_gemm(where, M, N, K, A, lda, B, C, ldc);
   const XnorKernel& k = detail::resolve_xnor(where, opt);
-  detail::xnor_run(k, M, A, lda, B, C, nullptr, ldc, nullptr, nullptr, detail::resolve_threads(where, opt));
+  detail::xnor_run(k, M, A, lda, B, C, nullptr, ldc, nullptr, nullptr, ik::resolve_threads(where, opt.threads));
 }
 
 void xnor_gemm_f32(index_t M, index_t N, index_t K, const std::uint64_t* A, index_t lda,
-                   const BinaryWeights& B, const float* row_scale, float* C, index_t ldc,
+                   const BinaryPackedWeights& B, const float* row_scale, float* C, index_t ldc,
                    const BinaryOptions& opt) {
   constexpr const char* where = "ik::cpu::xnor_gemm_f32";
   check_gemm(where, M, N, K, A, lda, B, C, ldc);
   const XnorKernel& k = detail::resolve_xnor(where, opt);
-  detail::xnor_run(k, M, A, lda, B, nullptr, C, ldc, row_scale, nullptr, detail::resolve_threads(where, opt));
+  detail::xnor_run(k, M, A, lda, B, nullptr, C, ldc, row_scale, nullptr, ik::resolve_threads(where, opt.threads));
 }
 
 void binary_linear(index_t M, index_t N, index_t K, const float* A, index_t lda,
-                   const BinaryWeights& B, bool scale_activations, float* C, index_t ldc,
+                   const BinaryPackedWeights& B, bool scale_activations, float* C, index_t ldc,
                    const BinaryOptions& opt) {
   constexpr const char* where = "ik::cpu::binary_linear";
   IK_REQUIRE(lda >= K, where, "lda = ", lda, " < K = ", K);
@@ -206,7 +205,7 @@ void binary_linear(index_t M, index_t N, index_t K, const float* A, index_t lda,
              bitpack_words(K), " (a conv weight?)");
   const BitpackKernel& pk = detail::resolve_bitpack(where, opt);
   const XnorKernel& xk = detail::resolve_xnor(where, opt);
-  const int threads = detail::resolve_threads(where, opt);
+  const int threads = ik::resolve_threads(where, opt.threads);
   const index_t words = B.words();
   // Reused across calls: no allocation in the steady state.
   thread_local AlignedBuffer<std::uint64_t> abits;
@@ -224,7 +223,7 @@ void binary_linear(index_t M, index_t N, index_t K, const float* A, index_t lda,
 // Binary-weight GEMV
 // ---------------------------------------------------------------------------------------------
 
-void binary_gemv(index_t N, index_t K, const float* x, const BinaryWeights& B, float* y,
+void binary_gemv(index_t N, index_t K, const float* x, const BinaryPackedWeights& B, float* y,
                  const BinaryOptions& opt) {
   constexpr const char* where = "ik::cpu::binary_gemv";
   IK_REQUIRE(!B.empty(), where, "B is empty (not produced by binary_pack_weights)");
@@ -235,7 +234,7 @@ void binary_gemv(index_t N, index_t K, const float* x, const BinaryWeights& B, f
   IK_REQUIRE(x != nullptr, where, "x is null");
   IK_REQUIRE(y != nullptr, where, "y is null");
   const BgemvKernel& k = detail::resolve_bgemv(where, opt);
-  const int max_threads = detail::resolve_threads(where, opt);
+  const int max_threads = ik::resolve_threads(where, opt.threads);
   const index_t kw = B.words();
   // x padded with zeros to whole words: the kernels never test for the tail, and a padding
   // bit (always 0) would add nothing anyway.

@@ -15,7 +15,7 @@
 // NHWC activations pack along channels: rows = batch*H*W pixels, K = C (any C >= 1).
 //
 // Weights (the B operand, [out][in] = N x K, like a PyTorch Linear/Conv weight) are packed once
-// into BinaryWeights: 32-column panels, word-major inside a panel, zero columns past N:
+// into BinaryPackedWeights: 32-column panels, word-major inside a panel, zero columns past N:
 //
 //   panel p (columns 32p .. 32p+31):  w=0: B[32p][0]  B[32p+1][0]  .. B[32p+31][0]
 //                                      w=1: B[32p][1]  B[32p+1][1]  .. B[32p+31][1]   ...
@@ -29,7 +29,8 @@
 // AVX2 (vpshufb nibble-LUT popcount, Mula, Kurz, Lemire, "Faster population counts using AVX2
 // instructions", Comput. J. 2018), AVX-512 VPOPCNTDQ vpopcntq, and AVX-512 Harley-Seal
 // carry-save (vpternlogq full adders, ibid. §4): 2 popcounts per 3 words instead of 3.
-// Dispatch: ik::selected_isa() (IK_ISA=scalar|avx2|avx512); avx512 without VPOPCNTDQ runs AVX2.
+// Dispatch: ik::select_kernel (common/dispatch.h; IK_ISA caps the level); avx512 without
+// VPOPCNTDQ runs the AVX2 XNOR kernel.
 // Threads: OpenMP over MR x NR output tiles; integer results are exact, hence bit-identical for
 // every thread count (the fp32 epilogue is per element, so it is too).
 //
@@ -108,7 +109,7 @@ void bitpack_sign(index_t rows, index_t K, const float* x, index_t ldx, std::uin
 
 // ---- prepared weights -------------------------------------------------------------------
 
-class BinaryWeights {
+class BinaryPackedWeights {
  public:
   index_t N() const { return n_; }
   index_t K() const { return k_; }              // logical bits per row
@@ -119,8 +120,8 @@ class BinaryWeights {
   bool empty() const { return n_ == 0; }
 
  private:
-  friend BinaryWeights binary_pack_weights(index_t, index_t, const float*, index_t, const BinaryOptions&);
-  friend BinaryWeights binary_pack_bits(index_t, index_t, index_t, const std::uint64_t*, index_t,
+  friend BinaryPackedWeights binary_pack_weights(index_t, index_t, const float*, index_t, const BinaryOptions&);
+  friend BinaryPackedWeights binary_pack_bits(index_t, index_t, index_t, const std::uint64_t*, index_t,
                                         const float*);
   index_t n_ = 0, k_ = 0, words_ = 0;
   AlignedBuffer<std::uint64_t> data_;  // [panel][word][32]
@@ -128,11 +129,11 @@ class BinaryWeights {
 };
 
 // W: N x K floats ([out][in], ldw >= K). Binarizes with sign, alpha[n] = mean |W[n]|.
-BinaryWeights binary_pack_weights(index_t N, index_t K, const float* W, index_t ldw,
+BinaryPackedWeights binary_pack_weights(index_t N, index_t K, const float* W, index_t ldw,
                                   const BinaryOptions& opt = {});
 // From already packed rows: N rows of `words` words (stride ld), K logical bits, alpha (N
 // floats, may be null: 1).
-BinaryWeights binary_pack_bits(index_t N, index_t K, index_t words, const std::uint64_t* bits,
+BinaryPackedWeights binary_pack_bits(index_t N, index_t K, index_t words, const std::uint64_t* bits,
                                index_t ld, const float* alpha);
 
 // ---- XNOR GEMM --------------------------------------------------------------------------
@@ -140,34 +141,34 @@ BinaryWeights binary_pack_bits(index_t N, index_t K, index_t words, const std::u
 // A: M packed rows of B.words() words (stride lda >= B.words()).
 // int32: C[m][n] = K - 2 popcount(A_m XOR B_n), ldc >= N.
 void xnor_gemm_s32(index_t M, index_t N, index_t K, const std::uint64_t* A, index_t lda,
-                   const BinaryWeights& B, std::int32_t* C, index_t ldc,
+                   const BinaryPackedWeights& B, std::int32_t* C, index_t ldc,
                    const BinaryOptions& opt = {});
 // fp32: C[m][n] = float(K - 2 popcount) * alpha[n] (* row_scale[m] if not null).
 void xnor_gemm_f32(index_t M, index_t N, index_t K, const std::uint64_t* A, index_t lda,
-                   const BinaryWeights& B, const float* row_scale, float* C, index_t ldc,
+                   const BinaryPackedWeights& B, const float* row_scale, float* C, index_t ldc,
                    const BinaryOptions& opt = {});
 
 // The inference call: float activations A (M x K, lda) are sign-packed (and, if
 // scale_activations, their per-row mean |a| taken as row_scale), then xnor_gemm_f32.
 void binary_linear(index_t M, index_t N, index_t K, const float* A, index_t lda,
-                   const BinaryWeights& B, bool scale_activations, float* C, index_t ldc,
+                   const BinaryPackedWeights& B, bool scale_activations, float* C, index_t ldc,
                    const BinaryOptions& opt = {});
 
 // ---- binary convolution (XNOR-Net §3.2), NHWC -------------------------------------------
 
-struct BinaryConvWeights {
+struct BinaryConvPackedWeights {
   index_t cout = 0, kh = 0, kw = 0, cin = 0;
-  BinaryWeights w;                 // N = cout, K = kh*kw*cin, words = kh*kw*ceil(cin/64)
+  BinaryPackedWeights w;                 // N = cout, K = kh*kw*cin, words = kh*kw*ceil(cin/64)
   std::vector<std::int32_t> tap_fix;  // [tap][cout]: 2 popcount(W_tap) - cin (see bconv.cpp)
 };
 // Wt: cout x kh x kw x cin floats. kh, kw in {1, 3}.
-BinaryConvWeights binary_conv_pack_weights(index_t cout, index_t kh, index_t kw, index_t cin,
+BinaryConvPackedWeights binary_conv_pack_weights(index_t cout, index_t kh, index_t kw, index_t cin,
                                            const float* Wt, const BinaryOptions& opt = {});
 // out[b][y][x][o] = float(D) * alpha[o] * Kmap[b][y][x], with D the ±1 dot product over the
 // taps inside the image (exact zero padding) — the definition in reference/binary.h.
 // I: batch x H x W x cin; out: batch x Ho x Wo x cout. stride in {1, 2}, pad in {0, 1}.
 void binary_conv2d_nhwc(index_t batch, index_t H, index_t W, const float* I,
-                        const BinaryConvWeights& w, index_t stride, index_t pad, float* out,
+                        const BinaryConvPackedWeights& w, index_t stride, index_t pad, float* out,
                         const BinaryOptions& opt = {});
 inline index_t conv_out_size(index_t in, index_t k, index_t stride, index_t pad) {
   return (in + 2 * pad - k) / stride + 1;
@@ -176,7 +177,7 @@ inline index_t conv_out_size(index_t in, index_t k, index_t stride, index_t pad)
 // ---- binary-weight GEMV (float activations, 1-bit weights) -------------------------------
 
 // y[n] = alpha[n] * sum_k sign(W[n][k]) x[k] for the B of binary_pack_weights (N x K).
-void binary_gemv(index_t N, index_t K, const float* x, const BinaryWeights& B, float* y,
+void binary_gemv(index_t N, index_t K, const float* x, const BinaryPackedWeights& B, float* y,
                  const BinaryOptions& opt = {});
 
 namespace detail {

@@ -31,8 +31,6 @@ const Bf16gemmKernel& bf16gemm_selected_kernel() { return select_kernel("gemm_bf
 
 namespace {
 
-int resolve_threads(const char* where, const Bf16gemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
-
 // fp32 -> bf16 run converter (RNE, common/half.h bit for bit) for the kernel's ISA, chosen once
 // per call: the public convert_f32_to_bf16 reads IK_ISA on every call.
 using Bf16Round = void (*)(const float*, std::uint16_t*, std::size_t);
@@ -49,12 +47,12 @@ Bf16Round round_for(Isa isa) {
 
 template <typename TA>
 void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda,
-                          const Bf16gemmPackedB& B, float beta, float* C, index_t ldc,
+                          const Bf16gemmPackedWeights& B, float beta, float* C, index_t ldc,
                           const Bf16gemmOptions& options) {
   constexpr const char* where = "ik::cpu::bf16gemm_packed";
-  gemm_driver::check_packed_run_args(where, "an empty Bf16gemmPackedB (not produced by bf16gemm_pack_b)", M, N, K, A, lda, B,
+  gemm_driver::check_packed_run_args(where, "an empty Bf16gemmPackedWeights (not produced by bf16gemm_pack_b)", M, N, K, A, lda, B,
                                      C, ldc, options);
-  const int max_threads = resolve_threads(where, options);
+  const int max_threads = ik::resolve_threads(where, options.threads);
   const Bf16gemmKernel& kern = B.kernel();
   IK_REQUIRE(kernel_runnable(kern), where, "B was packed for ", kern.name,
              ", which this CPU cannot run");
@@ -97,30 +95,30 @@ void bf16gemm_packed_impl(index_t M, index_t N, index_t K, float alpha, const TA
 
 }  // namespace
 
-Bf16gemmPackedB bf16gemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_bf16,
+Bf16gemmPackedWeights bf16gemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_bf16,
                                      index_t ldb, const Bf16gemmOptions& options) {
   constexpr const char* where = "ik::cpu::bf16gemm_pack_b";
-  const int threads = resolve_threads(where, options);
+  const int threads = ik::resolve_threads(where, options.threads);
   const Bf16gemmKernel& kern = resolve_kernel(where, options.kernel, &bf16gemm_selected_kernel);
   return gemm_driver::pack_b_16bit(where, layout, K, N, B, from_bf16, ldb, kern, threads,
                                    [](float x) { return f32_to_bf16(x); });
 }
 
-Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+Bf16gemmPackedWeights bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
                                 const Bf16gemmOptions& options) {
   return bf16gemm_pack_b_impl(layout, K, N, B, false, ldb, options);
 }
-Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_bf16,
+Bf16gemmPackedWeights bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_bf16,
                                 index_t ldb, const Bf16gemmOptions& options) {
   return bf16gemm_pack_b_impl(layout, K, N, B_bf16, true, ldb, options);
 }
 
 void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
-                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc, const Bf16gemmOptions& options) {
+                     const Bf16gemmPackedWeights& B, float beta, float* C, index_t ldc, const Bf16gemmOptions& options) {
   bf16gemm_packed_impl(M, N, K, alpha, A, lda, B, beta, C, ldc, options);
 }
 void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_bf16, index_t lda,
-                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc, const Bf16gemmOptions& options) {
+                     const Bf16gemmPackedWeights& B, float beta, float* C, index_t ldc, const Bf16gemmOptions& options) {
   bf16gemm_packed_impl(M, N, K, alpha, A_bf16, lda, B, beta, C, ldc, options);
 }
 

@@ -34,9 +34,9 @@
 //   padded to a multiple of 32 (whole tiles).
 //   Whole weight: [k block][panel][...] (common/gemm_driver.h).
 //
-// Dispatch: ik::selected_isa() (IK_ISA=scalar|avx2|avx512 forces); on the avx512 path the
-// AMX kernel runs when AMX-BF16 is usable, else the AVX512_BF16 kernel when
-// cpu_features().avx512bf16, else the AVX-512 widening kernel (the registry is best-last).
+// Dispatch: ik::select_kernel (common/dispatch.h; IK_ISA=scalar|avx2|avx512 caps the level);
+// on the avx512 path the AMX kernel runs when AMX-BF16 is usable, else the AVX512_BF16 kernel
+// when the CPU has it, else the AVX-512 widening kernel (the registry is best-last).
 // Threads: OpenMP over blocks of C; bitwise independent of the thread count. GEMV is M = 1:
 // its microkernel splits k over several accumulator sets (latency, see the kernels).
 //
@@ -74,26 +74,26 @@ struct Bf16gemmOptions {
 
 // A weight packed once, as bf16, for one kernel variant (gemm_driver::Packed16B: K(), N(),
 // kernel(), bytes(), empty(), data()). Movable, not copyable; moved-from is empty.
-using Bf16gemmPackedB = gemm_driver::Packed16B<Bf16gemmKernel>;
+using Bf16gemmPackedWeights = gemm_driver::Packed16B<Bf16gemmKernel>;
 
 // Pack the weight: layout k_by_n (K x N row-major, ldb >= N) or n_by_k (N x K, ldb >= K).
 // From fp32 (rounded to nearest-even bf16) or from bf16 bits. K, N >= 1.
-Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+Bf16gemmPackedWeights bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
                                 const Bf16gemmOptions& options = {});
-Bf16gemmPackedB bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_bf16,
+Bf16gemmPackedWeights bf16gemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_bf16,
                                 index_t ldb, const Bf16gemmOptions& options = {});
 
 // C[M x N] = alpha * A[M x K] * B + beta * C, row-major A (lda >= K) and C (ldc >= N), M >= 1.
 // A fp32 (rounded to bf16 RNE while packing) or bf16 bits. beta == 0 never reads C.
 void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
-                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc,
+                     const Bf16gemmPackedWeights& B, float beta, float* C, index_t ldc,
                      const Bf16gemmOptions& options = {});
 void bf16gemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_bf16, index_t lda,
-                     const Bf16gemmPackedB& B, float beta, float* C, index_t ldc,
+                     const Bf16gemmPackedWeights& B, float beta, float* C, index_t ldc,
                      const Bf16gemmOptions& options = {});
 
 // GEMV y[N] = alpha * x[K] * B + beta * y: bf16gemm_packed with M = 1.
-inline void bf16gemv_packed(index_t N, index_t K, float alpha, const float* x, const Bf16gemmPackedB& B,
+inline void bf16gemv_packed(index_t N, index_t K, float alpha, const float* x, const Bf16gemmPackedWeights& B,
                             float beta, float* y, const Bf16gemmOptions& options = {}) {
   bf16gemm_packed(1, N, K, alpha, x, K, B, beta, y, N, options);
 }
@@ -105,7 +105,7 @@ struct Bf16gemmFamily {
   static constexpr const char* kName = "gemm_bf16";
   using Kernel = Bf16gemmKernel;
   using Options = Bf16gemmOptions;
-  using Packed = Bf16gemmPackedB;
+  using Packed = Bf16gemmPackedWeights;
   static const std::vector<Kernel>& kernels() { return bf16gemm_kernels(); }
   static const Kernel& selected() { return bf16gemm_selected_kernel(); }
   static std::uint16_t narrow(float x) { return f32_to_bf16(x); }

@@ -34,6 +34,7 @@ gemm_bf16_HDRS := \
 gemm_bf16_COMMON := \
   common/manifest.mk \
   common/aligned_buffer.h \
+  common/blas_types.h \
   common/amx_tile.h \
   common/cpu_features.cpp \
   common/cpu_features.h \

@@ -28,8 +28,6 @@ const HgemmKernel& hgemm_selected_kernel() { return select_kernel("gemm_f16", hg
 
 namespace {
 
-int resolve_threads(const char* where, const HgemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
-
 // fp16 -> fp32 run converter for the kernel's ISA, chosen once per call: the public
 // convert_f16_to_f32 reads IK_ISA on every call, too slow for one call per packed row.
 using F16Widen = void (*)(const std::uint16_t*, float*, std::size_t);
@@ -46,10 +44,10 @@ F16Widen widen_for(Isa isa) {
 
 template <typename TA>
 void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float alpha, const TA* A, index_t lda,
-                       const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options) {
-  gemm_driver::check_packed_run_args(where, "an empty HgemmPackedB (not produced by hgemm_pack_b)", M, N, K, A, lda, B,
+                       const HgemmPackedWeights& B, float beta, float* C, index_t ldc, const HgemmOptions& options) {
+  gemm_driver::check_packed_run_args(where, "an empty HgemmPackedWeights (not produced by hgemm_pack_b)", M, N, K, A, lda, B,
                                      C, ldc, options);
-  const int max_threads = resolve_threads(where, options);
+  const int max_threads = ik::resolve_threads(where, options.threads);
   const HgemmKernel& kern = B.kernel();
   IK_REQUIRE(kernel_runnable(kern), where, "B was packed for ", kern.name, ", which this CPU cannot run");
   if (alpha == 0.0f) {
@@ -75,30 +73,30 @@ void hgemm_packed_impl(const char* where, index_t M, index_t N, index_t K, float
 
 }  // namespace
 
-HgemmPackedB hgemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_f16,
+HgemmPackedWeights hgemm_pack_b_impl(WeightLayout layout, index_t K, index_t N, const void* B, bool from_f16,
                                index_t ldb, const HgemmOptions& options) {
   constexpr const char* where = "ik::cpu::hgemm_pack_b";
-  const int threads = resolve_threads(where, options);
+  const int threads = ik::resolve_threads(where, options.threads);
   const HgemmKernel& kern = resolve_kernel(where, options.kernel, &hgemm_selected_kernel);
   return gemm_driver::pack_b_16bit(where, layout, K, N, B, from_f16, ldb, kern, threads,
                                    [](float x) { return f32_to_f16(x); });
 }
 
-HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+HgemmPackedWeights hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
                           const HgemmOptions& options) {
   return hgemm_pack_b_impl(layout, K, N, B, false, ldb, options);
 }
-HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_f16, index_t ldb,
+HgemmPackedWeights hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_f16, index_t ldb,
                           const HgemmOptions& options) {
   return hgemm_pack_b_impl(layout, K, N, B_f16, true, ldb, options);
 }
 
-void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda, const HgemmPackedB& B,
+void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda, const HgemmPackedWeights& B,
                   float beta, float* C, index_t ldc, const HgemmOptions& options) {
   hgemm_packed_impl("ik::cpu::hgemm_packed", M, N, K, alpha, A, lda, B, beta, C, ldc, options);
 }
 void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_f16, index_t lda,
-                  const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options) {
+                  const HgemmPackedWeights& B, float beta, float* C, index_t ldc, const HgemmOptions& options) {
   hgemm_packed_impl("ik::cpu::hgemm_packed", M, N, K, alpha, A_f16, lda, B, beta, C, ldc, options);
 }
 

@@ -30,7 +30,7 @@
 // AVX-512: one rolled loop, which streams faster there).
 //
 // Variants (registry): hgemm_4x8_scalar, hgemm_6x16_avx2 (F16C + FMA), hgemm_14x32_avx512.
-// Dispatch: ik::selected_isa() (IK_ISA=scalar|avx2|avx512 forces). Threads: OpenMP over
+// Dispatch: ik::select_kernel (common/dispatch.h; IK_ISA caps the level). Threads: OpenMP over
 // blocks of C; the result is bitwise independent of the thread count.
 //
 // Accuracy: with the rounded inputs a~ = A (or widen(A16)), b~ = f16(B), the kernel computes
@@ -71,25 +71,25 @@ struct HgemmOptions {
 
 // A weight packed once, as fp16, for one kernel variant (gemm_driver::Packed16B: K(), N(),
 // kernel(), bytes(), empty(), data()). Movable, not copyable; moved-from is empty.
-using HgemmPackedB = gemm_driver::Packed16B<HgemmKernel>;
+using HgemmPackedWeights = gemm_driver::Packed16B<HgemmKernel>;
 
 // Pack the weight: layout k_by_n (K x N row-major, ldb >= N) or n_by_k (N x K, ldb >= K).
 // From fp32 (rounded to nearest-even fp16) or from fp16 bits. K, N >= 1.
-HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+HgemmPackedWeights hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
                           const HgemmOptions& options = {});
-HgemmPackedB hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_f16,
+HgemmPackedWeights hgemm_pack_b(WeightLayout layout, index_t K, index_t N, const std::uint16_t* B_f16,
                           index_t ldb, const HgemmOptions& options = {});
 
 // C[M x N] = alpha * A[M x K] * B + beta * C, row-major A (lda >= K) and C (ldc >= N), M >= 1.
 // A is fp32, or fp16 bits (widened exactly). beta == 0 never reads C. The kernel is the one B
 // was packed for (options.kernel, if set, must be that one).
 void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
-                  const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options = {});
+                  const HgemmPackedWeights& B, float beta, float* C, index_t ldc, const HgemmOptions& options = {});
 void hgemm_packed(index_t M, index_t N, index_t K, float alpha, const std::uint16_t* A_f16, index_t lda,
-                  const HgemmPackedB& B, float beta, float* C, index_t ldc, const HgemmOptions& options = {});
+                  const HgemmPackedWeights& B, float beta, float* C, index_t ldc, const HgemmOptions& options = {});
 
 // GEMV, y[N] = alpha * x[K] * B + beta * y (x, y contiguous): hgemm_packed with M = 1.
-inline void hgemv_packed(index_t N, index_t K, float alpha, const float* x, const HgemmPackedB& B, float beta,
+inline void hgemv_packed(index_t N, index_t K, float alpha, const float* x, const HgemmPackedWeights& B, float beta,
                          float* y, const HgemmOptions& options = {}) {
   hgemm_packed(1, N, K, alpha, x, K, B, beta, y, N, options);
 }
@@ -101,7 +101,7 @@ struct HgemmFamily {
   static constexpr const char* kName = "gemm_f16";
   using Kernel = HgemmKernel;
   using Options = HgemmOptions;
-  using Packed = HgemmPackedB;
+  using Packed = HgemmPackedWeights;
   static const std::vector<Kernel>& kernels() { return hgemm_kernels(); }
   static const Kernel& selected() { return hgemm_selected_kernel(); }
   static std::uint16_t narrow(float x) { return f32_to_f16(x); }

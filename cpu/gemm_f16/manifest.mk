@@ -30,6 +30,7 @@ gemm_f16_HDRS := \
 gemm_f16_COMMON := \
   common/manifest.mk \
   common/aligned_buffer.h \
+  common/blas_types.h \
   common/cpu_features.cpp \
   common/cpu_features.h \
   common/dispatch.cpp \

@@ -44,8 +44,6 @@ using gemm_driver::Span;
 using gemm_driver::span_of;
 using gemm_driver::threads_for;
 
-int resolve_threads(const char* where, const GemmOptions& opt) { return ik::resolve_threads(where, opt.threads); }
-
 const SgemmKernel& resolve_kernel(const char* where, const GemmOptions& opt) {
   return ik::resolve_kernel(where, opt.kernel, &sgemm_selected_kernel);
 }
@@ -231,7 +229,7 @@ void sgemm(Layout layout, Trans transa, Trans transb, index_t M, index_t N, inde
     IK_REQUIRE(!overlaps(c, span_of(A, a_rows, a_cols, lda)), where, "C overlaps A (output aliasing an input)");
     IK_REQUIRE(!overlaps(c, span_of(B, b_rows, b_cols, ldb)), where, "C overlaps B (output aliasing an input)");
   }
-  const int threads = resolve_threads(where, options);
+  const int threads = ik::resolve_threads(where, options.threads);
   const SgemmKernel& kern = resolve_kernel(where, options);
 
   if (row) {
@@ -242,19 +240,15 @@ void sgemm(Layout layout, Trans transa, Trans transb, index_t M, index_t N, inde
   }
 }
 
-PackedB sgemm_pack_b(Trans transb, index_t K, index_t N, const float* B, index_t ldb,
-                     const GemmOptions& options) {
+SgemmPackedWeights sgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+                                const GemmOptions& options) {
   constexpr const char* where = "ik::cpu::sgemm_pack_b";
-  IK_REQUIRE(K >= 1, where, "K = ", K, " must be >= 1");
-  IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
-  const bool tb = transb == Trans::yes;
-  const index_t row_len = tb ? K : N;
-  IK_REQUIRE(ldb >= row_len, where, "ldb = ", ldb, " < ", row_len, " (the stored row length of B)");
-  IK_REQUIRE(B != nullptr, where, "B is null");
-  const int threads = resolve_threads(where, options);
+  gemm_driver::check_pack_b_args(where, layout, K, N, B, ldb);
+  const bool tb = layout == WeightLayout::n_by_k;
+  const int threads = ik::resolve_threads(where, options.threads);
   const SgemmKernel& kern = resolve_kernel(where, options);
 
-  PackedB packed;
+  SgemmPackedWeights packed;
   packed.k_ = K;
   packed.n_ = N;
   packed.kernel_ = &kern;
@@ -275,11 +269,11 @@ PackedB sgemm_pack_b(Trans transb, index_t K, index_t N, const float* B, index_t
 }
 
 void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
-                  const PackedB& B, float beta, float* C, index_t ldc, const GemmOptions& options) {
+                  const SgemmPackedWeights& B, float beta, float* C, index_t ldc, const GemmOptions& options) {
   constexpr const char* where = "ik::cpu::sgemm_packed";
-  gemm_driver::check_packed_run_args(where, "an empty PackedB (not produced by sgemm_pack_b)", M, N, K, A, lda, B, C,
+  gemm_driver::check_packed_run_args(where, "an empty SgemmPackedWeights (not produced by sgemm_pack_b)", M, N, K, A, lda, B, C,
                                      ldc, options);
-  const int max_threads = resolve_threads(where, options);
+  const int max_threads = ik::resolve_threads(where, options.threads);
   const SgemmKernel& kern = B.kernel();
   IK_REQUIRE(kernel_runnable(kern), where, "B was packed for ", kern.name, ", which this CPU cannot run");
   if (alpha == 0.0f) {

@@ -34,7 +34,8 @@
 // (M x K, row-major) and never repacks, as oneDNN and FBGEMM do with pre-packed weights.
 //
 // Variants (the registry below): scalar (portable C++), AVX2+FMA 6x16, AVX-512 14x32.
-// Dispatch picks the best one this CPU runs; IK_ISA=scalar|avx2|avx512 forces one.
+// Dispatch picks the best one this CPU runs (ik::select_kernel, common/dispatch.h);
+// IK_ISA=scalar|avx2|avx512 caps the level.
 // Threads: OpenMP over blocks of C; the result does not depend on the thread count (each C
 // element is accumulated by one thread in the same k order).
 //
@@ -118,9 +119,9 @@ void sgemm(Layout layout, Trans transa, Trans transb, index_t M, index_t N, inde
            index_t ldc, const GemmOptions& options = {});
 
 // Weights packed once for one kernel variant. Movable, not copyable.
-class PackedB {
+class SgemmPackedWeights {
  public:
-  PackedB() = default;
+  SgemmPackedWeights() = default;
   index_t K() const { return k_; }
   index_t N() const { return n_; }
   const SgemmKernel& kernel() const { return *kernel_; }
@@ -128,23 +129,23 @@ class PackedB {
   bool empty() const { return kernel_ == nullptr; }
 
  private:
-  friend PackedB sgemm_pack_b(Trans, index_t, index_t, const float*, index_t, const GemmOptions&);
-  friend void sgemm_packed(index_t, index_t, index_t, float, const float*, index_t, const PackedB&,
+  friend SgemmPackedWeights sgemm_pack_b(WeightLayout, index_t, index_t, const float*, index_t, const GemmOptions&);
+  friend void sgemm_packed(index_t, index_t, index_t, float, const float*, index_t, const SgemmPackedWeights&,
                            float, float*, index_t, const GemmOptions&);
   index_t k_ = 0, n_ = 0;
   const SgemmKernel* kernel_ = nullptr;
   AlignedBuffer<float> data_;  // [pc block][NR panel][k][NR]
 };
 
-// Pack the weight B once. transb = no: B is K x N row-major (ldb >= N); transb = yes: B is
-// stored N x K row-major (ldb >= K), i.e. op(B) = B^T. K, N >= 1.
-PackedB sgemm_pack_b(Trans transb, index_t K, index_t N, const float* B, index_t ldb,
-                     const GemmOptions& options = {});
+// Pack the weight B once. layout k_by_n: B is K x N row-major (ldb >= N); n_by_k: B is stored
+// N x K row-major (ldb >= K), i.e. op(B) = B^T. K, N >= 1.
+SgemmPackedWeights sgemm_pack_b(WeightLayout layout, index_t K, index_t N, const float* B, index_t ldb,
+                                const GemmOptions& options = {});
 
 // C[M x N] = alpha * A[M x K] * B + beta * C with row-major A (lda >= K) and C (ldc >= N).
 // M >= 1; K and N must equal the packed B's. The kernel is the one B was packed for.
 void sgemm_packed(index_t M, index_t N, index_t K, float alpha, const float* A, index_t lda,
-                  const PackedB& B, float beta, float* C, index_t ldc, const GemmOptions& options = {});
+                  const SgemmPackedWeights& B, float beta, float* C, index_t ldc, const GemmOptions& options = {});
 
 // The ladder, for people studying how the speed is won (each is tested and benchmarked):
 //   naive:   the textbook i-j-k triple loop, dot products down columns of B (strided loads);

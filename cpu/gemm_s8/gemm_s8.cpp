@@ -39,8 +39,6 @@ namespace {
 using gemm_driver::round_up;
 using gemm_driver::span_of_bytes;
 
-int resolve_threads(const char* where, const S8Options& opt) { return ik::resolve_threads(where, opt.threads); }
-
 bool finite_positive(float s) { return std::isfinite(s) && s > 0.0f; }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,7 +154,7 @@ struct S8Tiles {
 // (w_block_bytes); the wider operand split on a thread-grid tie (W is streamed once per thread:
 // gemm_driver::thread_grid). TA: the packed A element (u16 pairs for the AVX2 kernel).
 template <typename TA>
-void run_driver(const PackedWeightS8& W, index_t M, const std::uint8_t* A, index_t lda, const S8Epilogue& ep,
+void run_driver(const GemmS8PackedWeights& W, index_t M, const std::uint8_t* A, index_t lda, const S8Epilogue& ep,
                 void* C, std::size_t c_elem, index_t ldc, int nthreads) {
   const S8Kernel& k = W.kernel();
   const index_t panel_bytes = W.Kp() * k.nr;
@@ -181,9 +179,9 @@ int threads_for(const S8Kernel& kern, int max_threads, index_t M, index_t N, ind
 
 // Checks shared by the three run calls; returns the thread count.
 int check_run(const char* where, index_t M, index_t N, index_t K, const std::uint8_t* A, index_t lda,
-              std::int32_t za, const PackedWeightS8& W, const std::int32_t* bias, const void* C,
+              std::int32_t za, const GemmS8PackedWeights& W, const std::int32_t* bias, const void* C,
               index_t ldc, std::size_t c_elem, const S8Options& opt) {
-  IK_REQUIRE(!W.empty(), where, "W is an empty PackedWeightS8 (not produced by gemm_s8_pack_weights)");
+  IK_REQUIRE(!W.empty(), where, "W is an empty GemmS8PackedWeights (not produced by gemm_s8_pack_weights)");
   IK_REQUIRE(M >= 1, where, "M = ", M, " must be >= 1");
   IK_REQUIRE(N == W.N(), where, "N = ", N, " but the packed W has N = ", W.N());
   IK_REQUIRE(K == W.K(), where, "K = ", K, " but the packed W has K = ", W.K());
@@ -201,11 +199,11 @@ int check_run(const char* where, index_t M, index_t N, index_t K, const std::uin
     for (index_t j = 0; j < N; ++j)
       IK_REQUIRE(bias[j] >= -kS8MaxAbsBias && bias[j] <= kS8MaxAbsBias, where, "bias[", j, "] = ", bias[j],
                  " is outside +-2^30 (the int32 accumulator bound)");
-  return resolve_threads(where, opt);
+  return ik::resolve_threads(where, opt.threads);
 }
 
 // offset[j] = bias[j] - za * colsum[j], wrapped to int32: the exact sum it is added to fits.
-const std::int32_t* column_offsets(const PackedWeightS8& W, std::int32_t za, const std::int32_t* bias) {
+const std::int32_t* column_offsets(const GemmS8PackedWeights& W, std::int32_t za, const std::int32_t* bias) {
   thread_local AlignedBuffer<std::int32_t> buf;
   const index_t np = round_up(W.N(), W.kernel().nr);
   buf.ensure(static_cast<std::size_t>(np));
@@ -217,7 +215,7 @@ const std::int32_t* column_offsets(const PackedWeightS8& W, std::int32_t za, con
   return buf.data();
 }
 
-void run(const PackedWeightS8& W, index_t M, const std::uint8_t* A, index_t lda, const S8Epilogue& ep,
+void run(const GemmS8PackedWeights& W, index_t M, const std::uint8_t* A, index_t lda, const S8Epilogue& ep,
          void* C, std::size_t c_elem, index_t ldc, int max_threads) {
   const int nthreads = threads_for(W.kernel(), max_threads, M, W.N(), W.K());
   if (W.kernel().a_pack == S8APack::u16x2)
@@ -232,13 +230,15 @@ void run(const PackedWeightS8& W, index_t M, const std::uint8_t* A, index_t lda,
 // Public entry points
 // ---------------------------------------------------------------------------------------------
 
-PackedWeightS8 gemm_s8_pack_weights(Trans transw, index_t K, index_t N, const std::int8_t* W, index_t ldw,
+GemmS8PackedWeights gemm_s8_pack_weights(WeightLayout layout, index_t K, index_t N, const std::int8_t* W, index_t ldw,
                                     const float* scales, bool per_channel, const S8Options& options) {
   constexpr const char* where = "ik::cpu::gemm_s8_pack_weights";
   IK_REQUIRE(K >= 1 && K <= kS8MaxK, where, "K = ", K, " must be in 1..", kS8MaxK,
              " (int32 accumulator bound)");
   IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
-  const bool tw = transw == Trans::yes;
+  IK_REQUIRE(layout == WeightLayout::k_by_n || layout == WeightLayout::n_by_k, where, "layout = ",
+             static_cast<int>(layout), " is not a WeightLayout");
+  const bool tw = layout == WeightLayout::n_by_k;
   const index_t row_len = tw ? K : N;
   IK_REQUIRE(ldw >= row_len, where, "ldw = ", ldw, " < ", row_len, " (the stored row length of W)");
   IK_REQUIRE(W != nullptr, where, "W is null");
@@ -246,10 +246,10 @@ PackedWeightS8 gemm_s8_pack_weights(Trans transw, index_t K, index_t N, const st
   const index_t nscales = per_channel ? N : 1;
   for (index_t j = 0; j < nscales; ++j)
     IK_REQUIRE(finite_positive(scales[j]), where, "scales[", j, "] = ", scales[j], " must be > 0 and finite");
-  const int threads = resolve_threads(where, options);
+  const int threads = ik::resolve_threads(where, options.threads);
   const S8Kernel* kern = &resolve_kernel(where, options.kernel, &gemm_s8_selected_kernel);
 
-  PackedWeightS8 p;
+  GemmS8PackedWeights p;
   p.k_ = K;
   p.n_ = N;
   p.kp_ = round_up(K, kern->kp_multiple);
@@ -277,24 +277,26 @@ PackedWeightS8 gemm_s8_pack_weights(Trans transw, index_t K, index_t N, const st
   return p;
 }
 
-PackedWeightS8 gemm_s8_pack_weights_f32(Trans transw, index_t K, index_t N, const float* W, index_t ldw,
+GemmS8PackedWeights gemm_s8_pack_weights_f32(WeightLayout layout, index_t K, index_t N, const float* W, index_t ldw,
                                         bool per_channel, const S8Options& options) {
   constexpr const char* where = "ik::cpu::gemm_s8_pack_weights_f32";
   IK_REQUIRE(K >= 1 && K <= kS8MaxK, where, "K = ", K, " must be in 1..", kS8MaxK);
   IK_REQUIRE(N >= 1, where, "N = ", N, " must be >= 1");
-  const bool tw = transw == Trans::yes;
+  IK_REQUIRE(layout == WeightLayout::k_by_n || layout == WeightLayout::n_by_k, where, "layout = ",
+             static_cast<int>(layout), " is not a WeightLayout");
+  const bool tw = layout == WeightLayout::n_by_k;
   const index_t rows = tw ? N : K, cols = tw ? K : N;
   IK_REQUIRE(ldw >= cols, where, "ldw = ", ldw, " < ", cols, " (the stored row length of W)");
   IK_REQUIRE(W != nullptr, where, "W is null");
   std::vector<std::int8_t> q(static_cast<std::size_t>((rows - 1) * ldw + cols));
   std::vector<float> scales(static_cast<std::size_t>(per_channel ? N : 1));
   quantize_weights_s8(W, rows, cols, ldw, tw ? 0 : 1, per_channel, q.data(), scales.data());
-  return gemm_s8_pack_weights(transw, K, N, q.data(), ldw, scales.data(), per_channel, options);
+  return gemm_s8_pack_weights(layout, K, N, q.data(), ldw, scales.data(), per_channel, options);
 }
 
-RequantU8 gemm_s8_make_requant(const PackedWeightS8& W, float a_scale, QuantParams c) {
+RequantU8 gemm_s8_make_requant(const GemmS8PackedWeights& W, float a_scale, QuantParams c) {
   constexpr const char* where = "ik::cpu::gemm_s8_make_requant";
-  IK_REQUIRE(!W.empty(), where, "W is an empty PackedWeightS8");
+  IK_REQUIRE(!W.empty(), where, "W is an empty GemmS8PackedWeights");
   IK_REQUIRE(finite_positive(a_scale), where, "a_scale = ", a_scale, " must be > 0 and finite");
   IK_REQUIRE(finite_positive(c.scale), where, "output scale = ", c.scale, " must be > 0 and finite");
   IK_REQUIRE(c.zero_point >= 0 && c.zero_point <= 255, where, "output zero_point = ", c.zero_point,
@@ -322,7 +324,7 @@ RequantU8 gemm_s8_make_requant(const PackedWeightS8& W, float a_scale, QuantPara
 }
 
 void gemm_s8_s32(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t lda, std::int32_t a_zero_point,
-                 const PackedWeightS8& W, const std::int32_t* bias, std::int32_t* C, index_t ldc,
+                 const GemmS8PackedWeights& W, const std::int32_t* bias, std::int32_t* C, index_t ldc,
                  const S8Options& options) {
   const int threads = check_run("ik::cpu::gemm_s8_s32", M, N, K, A, lda, a_zero_point, W, bias, C, ldc,
                                 sizeof(std::int32_t), options);
@@ -331,12 +333,12 @@ void gemm_s8_s32(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t
 }
 
 void gemm_s8_u8(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t lda, QuantParams a,
-                const PackedWeightS8& W, const std::int32_t* bias, const RequantU8& requant, std::uint8_t* C,
+                const GemmS8PackedWeights& W, const std::int32_t* bias, const RequantU8& requant, std::uint8_t* C,
                 index_t ldc, const S8Options& options) {
   constexpr const char* where = "ik::cpu::gemm_s8_u8";
   const int threads = check_run(where, M, N, K, A, lda, a.zero_point, W, bias, C, ldc, 1, options);
   IK_REQUIRE(!requant.empty(), where, "requant is empty (not produced by gemm_s8_make_requant)");
-  IK_REQUIRE(requant.weight_id() == W.id(), where, "requant was made for another PackedWeightS8");
+  IK_REQUIRE(requant.weight_id() == W.id(), where, "requant was made for another GemmS8PackedWeights");
   IK_REQUIRE(a.scale == requant.a_scale(), where, "a.scale = ", a.scale, " but requant was made for a_scale = ",
              requant.a_scale());
   const S8Epilogue ep{S8Output::u8, column_offsets(W, a.zero_point, bias), requant.mult(), requant.shift(),
@@ -345,7 +347,7 @@ void gemm_s8_u8(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t 
 }
 
 void gemm_s8_f32(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t lda, QuantParams a,
-                 const PackedWeightS8& W, const std::int32_t* bias, float* C, index_t ldc,
+                 const GemmS8PackedWeights& W, const std::int32_t* bias, float* C, index_t ldc,
                  const S8Options& options) {
   constexpr const char* where = "ik::cpu::gemm_s8_f32";
   const int threads = check_run(where, M, N, K, A, lda, a.zero_point, W, bias, C, ldc, sizeof(float), options);

@@ -37,7 +37,7 @@
 // -127..127). The kernels' int32 arithmetic is then exact (intermediate wrap-around cancels:
 // the final value is representable).
 //
-// Packed weights (prepared once, per variant: PackedWeightS8). K is padded to Kp, a multiple of 4,
+// Packed weights (prepared once, per variant: GemmS8PackedWeights). K is padded to Kp, a multiple of 4,
 // with zero weights (which contribute nothing, whatever the activation there); N is padded to a
 // multiple of NR with zero columns. Panels of NR columns, each the whole of Kp, groups of KG
 // consecutive k of one column kept together (KG = 4 for VPDPBUSD's 4-byte dot product, KG = 2
@@ -63,9 +63,10 @@
 // see its file for why VPMADDUBSW is not used), AVX-VNNI 6x16 (VEX VPDPBUSD on ymm: the avx2
 // path where the CPU has it), AVX-512 VNNI 6x64 (VPDPBUSD), AMX 32x32
 // (TDPBUSD on int32 tiles, K blocked inside the variant; its own file). Dispatch: the best one
-// this CPU runs; IK_ISA=scalar|avx2|avx512 forces the ISA (avx512 means the AMX variant where
-// AMX-INT8 is usable, else the VNNI one; an AVX-512 CPU without VNNI gets the AVX2 variant
-// unless forced, and forcing throws). A packed weight remembers its variant.
+// this CPU runs (common/dispatch.h); IK_ISA=scalar|avx2|avx512 caps the level (avx512 means the
+// AMX variant where AMX-INT8 is usable, else the VNNI one; an AVX-512 CPU without VNNI runs the
+// best AVX2 variant, AVX-VNNI where the CPU has it, and says so on stderr when avx512 was
+// forced). A packed weight remembers its variant.
 // Threads: OpenMP; integer results are bit-identical for any thread count (each element is one
 // thread's complete dot product).
 //
@@ -155,9 +156,9 @@ inline constexpr index_t kS8MaxK = 32768;
 inline constexpr std::int32_t kS8MaxAbsBias = std::int32_t(1) << 30;
 
 // s8 weights packed once for one variant, with their column sums and scales. Movable only.
-class PackedWeightS8 {
+class GemmS8PackedWeights {
  public:
-  PackedWeightS8() = default;
+  GemmS8PackedWeights() = default;
   index_t K() const { return k_; }
   index_t N() const { return n_; }
   index_t Kp() const { return kp_; }
@@ -171,7 +172,7 @@ class PackedWeightS8 {
   std::uint64_t id() const { return id_; }
 
  private:
-  friend PackedWeightS8 gemm_s8_pack_weights(Trans, index_t, index_t, const std::int8_t*, index_t,
+  friend GemmS8PackedWeights gemm_s8_pack_weights(WeightLayout, index_t, index_t, const std::int8_t*, index_t,
                                              const float*, bool, const S8Options&);
   index_t k_ = 0, n_ = 0, kp_ = 0;
   bool per_channel_ = false;
@@ -182,13 +183,14 @@ class PackedWeightS8 {
   std::vector<float> scales_;
 };
 
-// Pack s8 weights (any value -128..127). transw = no: W is K x N row-major (ldw >= N);
-// yes: W is stored N x K ([out][in], ldw >= K). scales: N values (per_channel) or 1, each > 0.
-PackedWeightS8 gemm_s8_pack_weights(Trans transw, index_t K, index_t N, const std::int8_t* W, index_t ldw,
-                                    const float* scales, bool per_channel, const S8Options& options = {});
+// Pack s8 weights (any value -128..127). layout k_by_n: W is K x N row-major (ldw >= N);
+// n_by_k: W is stored N x K ([out][in], ldw >= K). scales: N values (per_channel) or 1, each > 0.
+GemmS8PackedWeights gemm_s8_pack_weights(WeightLayout layout, index_t K, index_t N, const std::int8_t* W,
+                                         index_t ldw, const float* scales, bool per_channel,
+                                         const S8Options& options = {});
 // Quantize fp32 weights (symmetric, -127..127, quantize_weights_s8) and pack them.
-PackedWeightS8 gemm_s8_pack_weights_f32(Trans transw, index_t K, index_t N, const float* W, index_t ldw,
-                                        bool per_channel, const S8Options& options = {});
+GemmS8PackedWeights gemm_s8_pack_weights_f32(WeightLayout layout, index_t K, index_t N, const float* W, index_t ldw,
+                                             bool per_channel, const S8Options& options = {});
 
 // Requantization constants for a u8 output, computed once: M0[j], shift[j] for
 // M[j] = a_scale * Sw[j] / c.scale (each must be < 1), and the output zero point.
@@ -204,26 +206,26 @@ class RequantU8 {
   std::uint64_t weight_id() const { return weight_id_; }
 
  private:
-  friend RequantU8 gemm_s8_make_requant(const PackedWeightS8&, float, QuantParams);
+  friend RequantU8 gemm_s8_make_requant(const GemmS8PackedWeights&, float, QuantParams);
   index_t n_ = 0;
   float a_scale_ = 0;
   QuantParams c_;
   std::uint64_t weight_id_ = 0;
   AlignedBuffer<std::int32_t> mult_, shift_;
 };
-RequantU8 gemm_s8_make_requant(const PackedWeightS8& W, float a_scale, QuantParams c);
+RequantU8 gemm_s8_make_requant(const GemmS8PackedWeights& W, float a_scale, QuantParams c);
 
 // The run calls. A: u8, M x K row-major, lda >= K; a.zero_point in 0..255 (a.scale used by the
 // f32 output and checked against the RequantU8 for u8). bias: N int32 values or null.
 // M >= 1; N, K must match W. C row-major, ldc >= N; must not overlap A.
 void gemm_s8_s32(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t lda, std::int32_t a_zero_point,
-                 const PackedWeightS8& W, const std::int32_t* bias, std::int32_t* C, index_t ldc,
+                 const GemmS8PackedWeights& W, const std::int32_t* bias, std::int32_t* C, index_t ldc,
                  const S8Options& options = {});
 void gemm_s8_u8(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t lda, QuantParams a,
-                const PackedWeightS8& W, const std::int32_t* bias, const RequantU8& requant, std::uint8_t* C,
+                const GemmS8PackedWeights& W, const std::int32_t* bias, const RequantU8& requant, std::uint8_t* C,
                 index_t ldc, const S8Options& options = {});
 void gemm_s8_f32(index_t M, index_t N, index_t K, const std::uint8_t* A, index_t lda, QuantParams a,
-                 const PackedWeightS8& W, const std::int32_t* bias, float* C, index_t ldc,
+                 const GemmS8PackedWeights& W, const std::int32_t* bias, float* C, index_t ldc,
                  const S8Options& options = {});
 
 // Internal: each ISA source file builds its registry entry (compiled with its own ISA flags).

@@ -116,7 +116,7 @@ TEST_CASE("binary: xnor gemm is bit-exact for every variant around its tile boun
         std::vector<float> alpha(static_cast<std::size_t>(N)), rs(static_cast<std::size_t>(M));
         for (float& a : alpha) a = rng.uniform(0.01f, 2.0f);
         for (float& r : rs) r = rng.uniform(0.01f, 2.0f);
-        const BinaryWeights B = binary_pack_bits(N, K, W, Bb.data(), ldb, alpha.data());
+        const BinaryPackedWeights B = binary_pack_bits(N, K, W, Bb.data(), ldb, alpha.data());
         std::vector<std::int32_t> want32(static_cast<std::size_t>(M * ldc));
         std::vector<float> wantf(static_cast<std::size_t>(M * ldc));
         ref::xnor_gemm_s32(M, N, K, A.data(), lda, Bb.data(), ldb, want32.data(), ldc);
@@ -151,7 +151,7 @@ TEST_CASE("binary: xnor gemm results do not depend on the thread count; binary_l
   const std::uint64_t seed = ik::test::test_seed(7);
   Rng rng(seed);
   auto a = random_values(rng, M * K, false), w = random_values(rng, N * K, false);
-  const BinaryWeights B = binary_pack_weights(N, K, w.data(), K);
+  const BinaryPackedWeights B = binary_pack_weights(N, K, w.data(), K);
   // alpha = mean |W| per filter.
   std::vector<float> alpha_ref(static_cast<std::size_t>(N));
   ref::binary_weight_scale(N, K, w.data(), K, alpha_ref.data());
@@ -220,7 +220,7 @@ TEST_CASE("binary: conv equals the float conv of the ±1 tensors at every pixel,
         BinaryOptions opt;
         opt.xnor = &kern;
         opt.threads = 1 + static_cast<int>(salt % 2);
-        const BinaryConvWeights w = binary_conv_pack_weights(cout, g.k, g.k, C, Wt.data(), opt);
+        const BinaryConvPackedWeights w = binary_conv_pack_weights(cout, g.k, g.k, C, Wt.data(), opt);
         std::vector<float> got(static_cast<std::size_t>(n_out) + 1, ik::test::nan_poison());
         got.back() = 12345.0f;
         binary_conv2d_nhwc(batch, g.H, g.W, I.data(), w, g.stride, g.pad, got.data(), opt);
@@ -240,7 +240,7 @@ TEST_CASE("binary: binary-weight gemv matches the reference for every variant") 
       const std::uint64_t seed = ik::test::test_seed(++salt);
       Rng rng(seed);
       auto x = random_values(rng, K, false), w = random_values(rng, N * (K + 3), false);
-      const BinaryWeights B = binary_pack_weights(N, K, w.data(), K + 3);
+      const BinaryPackedWeights B = binary_pack_weights(N, K, w.data(), K + 3);
       std::vector<float> want(static_cast<std::size_t>(N));
       std::vector<double> absb(static_cast<std::size_t>(N));
       ref::binary_gemv(N, K, x.data(), w.data(), K + 3, B.alpha(), want.data(), absb.data());
@@ -268,26 +268,26 @@ TEST_CASE("binary: bad input throws ik::Error naming the argument") {
   CHECK_THROWS_WITH_AS(bitpack_sign(1, 0, x, 1, bits, 1), Contains("K = 0"), ik::Error);
   CHECK_THROWS_WITH_AS(bitpack_sign(1, 65, x, 65, bits, 1), Contains("ld_words = 1"), ik::Error);
   CHECK_THROWS_WITH_AS(bitpack_sign(2, 10, x, 9, bits, 1), Contains("ldx = 9"), ik::Error);
-  const BinaryWeights B = binary_pack_weights(4, 100, x, 100);
+  const BinaryPackedWeights B = binary_pack_weights(4, 100, x, 100);
   CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 99, bits, 2, B, c32, 4), Contains("K = 99"), ik::Error);
   CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 5, 100, bits, 2, B, c32, 5), Contains("N = 5"), ik::Error);
   CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 100, bits, 1, B, c32, 4), Contains("lda = 1"), ik::Error);
   CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 100, bits, 2, B, c32, 3), Contains("ldc = 3"), ik::Error);
   CHECK_THROWS_WITH_AS(xnor_gemm_f32(0, 4, 100, bits, 2, B, nullptr, out, 4), Contains("M = 0"), ik::Error);
   CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 100, nullptr, 2, B, c32, 4), Contains("A is null"), ik::Error);
-  CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 100, bits, 2, BinaryWeights{}, c32, 4), Contains("B is empty"), ik::Error);
+  CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 100, bits, 2, BinaryPackedWeights{}, c32, 4), Contains("B is empty"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_pack_bits(4, 129, 2, bits, 2, nullptr), Contains("words = 2"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_pack_weights(0, 10, x, 10), Contains("N = 0"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_gemv(4, 101, x, B, out), Contains("K = 101"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_conv_pack_weights(4, 3, 3, 0, x), Contains("cin = 0"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_conv_pack_weights(4, 5, 5, 2, x), Contains("kh = 5"), ik::Error);
-  const BinaryConvWeights cw = binary_conv_pack_weights(2, 3, 3, 3, x);
+  const BinaryConvPackedWeights cw = binary_conv_pack_weights(2, 3, 3, 3, x);
   CHECK_THROWS_WITH_AS(binary_conv2d_nhwc(1, 4, 4, x, cw, 3, 1, out), Contains("stride = 3"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_conv2d_nhwc(1, 4, 4, x, cw, 1, 2, out), Contains("pad = 2"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_conv2d_nhwc(1, 4, 4, x, cw, 0, 1, out), Contains("stride = 0"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_conv2d_nhwc(1, 1, 1, x, cw, 1, 0, out), Contains("does not fit"), ik::Error);
   CHECK_THROWS_WITH_AS(binary_conv2d_nhwc(0, 4, 4, x, cw, 1, 1, out), Contains("batch = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(binary_conv2d_nhwc(1, 4, 4, x, BinaryConvWeights{}, 1, 1, out), Contains("w is empty"), ik::Error);
+  CHECK_THROWS_WITH_AS(binary_conv2d_nhwc(1, 4, 4, x, BinaryConvPackedWeights{}, 1, 1, out), Contains("w is empty"), ik::Error);
   BinaryOptions bad;
   bad.threads = -1;
   CHECK_THROWS_WITH_AS(xnor_gemm_s32(2, 4, 100, bits, 2, B, c32, 4, bad), Contains("threads = -1"), ik::Error);

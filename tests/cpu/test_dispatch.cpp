@@ -136,7 +136,7 @@ TEST_CASE("dispatch: IK_ISA selects by the same rule in every family") {
   const std::uint8_t A8[6] = {1, 2, 3, 4, 5, 255};
   const std::int8_t W8[6] = {1, 0, 0, 1, -128, 127};  // K = 3 x N = 2
   const float sc = 1.0f;
-  const cpu::PackedWeightS8 P = cpu::gemm_s8_pack_weights(cpu::Trans::no, 3, 2, W8, 2, &sc, false);
+  const cpu::GemmS8PackedWeights P = cpu::gemm_s8_pack_weights(cpu::WeightLayout::k_by_n, 3, 2, W8, 2, &sc, false);
   std::int32_t C32[4] = {-1, -1, -1, -1};
   cpu::gemm_s8_s32(2, 2, 3, A8, 3, 1, P, nullptr, C32, 2);
   // (a - 1): row 0 = {0, 1, 2}, row 1 = {3, 4, 254}
@@ -145,7 +145,7 @@ TEST_CASE("dispatch: IK_ISA selects by the same rule in every family") {
   CHECK(C32[2] == 3 + 254 * -128);
   CHECK(C32[3] == 4 + 254 * 127);
   const float a[3] = {1, -1, 1}, w[6] = {1, -1, 1, -1, -1, -1};
-  const cpu::BinaryWeights BW = cpu::binary_pack_weights(2, 3, w, 3);
+  const cpu::BinaryPackedWeights BW = cpu::binary_pack_weights(2, 3, w, 3);
   float c[2];
   cpu::binary_linear(1, 2, 3, a, 3, BW, false, c, 2);
   CHECK(c[0] == 3.0f);
@@ -169,7 +169,7 @@ TEST_CASE("dispatch: an explicit kernel this CPU cannot run is refused by name")
     opt.xnor = &k;
     const std::uint64_t bits[1] = {1};
     const float alpha = 1.0f;
-    const cpu::BinaryWeights BW = cpu::binary_pack_bits(1, 1, 1, bits, 1, &alpha);
+    const cpu::BinaryPackedWeights BW = cpu::binary_pack_bits(1, 1, 1, bits, 1, &alpha);
     std::int32_t c[1];
     CHECK_THROWS_WITH_AS(cpu::xnor_gemm_s32(1, 1, 1, bits, 1, BW, c, 1, opt),
                          doctest::Contains((std::string("options.xnor = ") + k.name).c_str()), ik::Error);

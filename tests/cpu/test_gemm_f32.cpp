@@ -129,7 +129,7 @@ std::vector<float> run_packed(const Case& c, const SgemmKernel& kern, std::uint6
                     GemmOptions opt;
                     opt.kernel = &kern;
                     opt.threads = cc.threads;
-                    PackedB pb = sgemm_pack_b(cc.tb, cc.K, cc.N, B.data(), B.ld, opt);
+                    SgemmPackedWeights pb = sgemm_pack_b(cc.tb == Trans::yes ? WeightLayout::n_by_k : WeightLayout::k_by_n, cc.K, cc.N, B.data(), B.ld, opt);
                     sgemm_packed(cc.M, cc.N, cc.K, cc.alpha, A.data(), A.ld, pb, cc.beta, C.data(), C.ld, opt);
                   });
 }
@@ -354,14 +354,16 @@ TEST_CASE("sgemm: bad input throws ik::Error naming the argument") {
   CHECK_THROWS_WITH_AS(sgemm(row, no, no, 4, 4, 4, 1, A.data(), 4, B.data(), 4, 0, C.data(), 4, bad_threads),
                        Contains("options.threads = -1"), ik::Error);
 
-  CHECK_THROWS_WITH_AS(sgemm_pack_b(no, 0, 4, B.data(), 4), Contains("K = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(sgemm_pack_b(no, 4, 0, B.data(), 4), Contains("N = 0"), ik::Error);
-  CHECK_THROWS_WITH_AS(sgemm_pack_b(no, 4, 5, B.data(), 4), Contains("ldb = 4"), ik::Error);
-  CHECK_THROWS_WITH_AS(sgemm_pack_b(yes, 5, 4, B.data(), 4), Contains("ldb = 4"), ik::Error);
-  CHECK_THROWS_WITH_AS(sgemm_pack_b(no, 4, 4, nullptr, 4), Contains("B is null"), ik::Error);
-  PackedB pb = sgemm_pack_b(no, 4, 4, B.data(), 4);
-  PackedB empty;
-  CHECK_THROWS_WITH_AS(sgemm_packed(2, 4, 4, 1, A.data(), 4, empty, 0, C.data(), 4), Contains("empty PackedB"), ik::Error);
+  CHECK_THROWS_WITH_AS(sgemm_pack_b(WeightLayout::k_by_n, 0, 4, B.data(), 4), Contains("K = 0"), ik::Error);
+  CHECK_THROWS_WITH_AS(sgemm_pack_b(WeightLayout::k_by_n, 4, 0, B.data(), 4), Contains("N = 0"), ik::Error);
+  CHECK_THROWS_WITH_AS(sgemm_pack_b(WeightLayout::k_by_n, 4, 5, B.data(), 4), Contains("ldb = 4"), ik::Error);
+  CHECK_THROWS_WITH_AS(sgemm_pack_b(WeightLayout::n_by_k, 5, 4, B.data(), 4), Contains("ldb = 4"), ik::Error);
+  CHECK_THROWS_WITH_AS(sgemm_pack_b(WeightLayout::k_by_n, 4, 4, nullptr, 4), Contains("B is null"), ik::Error);
+  CHECK_THROWS_WITH_AS(sgemm_pack_b(static_cast<WeightLayout>(7), 4, 4, B.data(), 4), Contains("layout = 7"),
+                       ik::Error);
+  SgemmPackedWeights pb = sgemm_pack_b(WeightLayout::k_by_n, 4, 4, B.data(), 4);
+  SgemmPackedWeights empty;
+  CHECK_THROWS_WITH_AS(sgemm_packed(2, 4, 4, 1, A.data(), 4, empty, 0, C.data(), 4), Contains("empty SgemmPackedWeights"), ik::Error);
   CHECK_THROWS_WITH_AS(sgemm_packed(0, 4, 4, 1, A.data(), 4, pb, 0, C.data(), 4), Contains("M = 0"), ik::Error);
   CHECK_THROWS_WITH_AS(sgemm_packed(2, 5, 4, 1, A.data(), 4, pb, 0, C.data(), 5), Contains("N = 5"), ik::Error);
   CHECK_THROWS_WITH_AS(sgemm_packed(2, 4, 3, 1, A.data(), 4, pb, 0, C.data(), 4), Contains("K = 3"), ik::Error);

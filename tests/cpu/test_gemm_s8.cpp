@@ -106,7 +106,7 @@ Outputs run_case(const Case& c, const S8Kernel& kern, std::uint64_t seed) {
   S8Options opt;
   opt.kernel = &kern;
   opt.threads = c.threads;
-  const PackedWeightS8 W = gemm_s8_pack_weights(c.trans_w ? Trans::yes : Trans::no, c.K, c.N, in.W.data(), in.W.ld,
+  const GemmS8PackedWeights W = gemm_s8_pack_weights(c.trans_w ? WeightLayout::n_by_k : WeightLayout::k_by_n, c.K, c.N, in.W.data(), in.W.ld,
                                                 in.scales.data(), c.per_channel, opt);
   std::vector<float> sw(static_cast<std::size_t>(c.N));
   for (index_t j = 0; j < c.N; ++j) sw[static_cast<std::size_t>(j)] = in.scales[c.per_channel ? std::size_t(j) : 0];
@@ -402,11 +402,11 @@ TEST_CASE("gemm_s8: fp32 weights quantized and packed give the s8 path's result"
   for (auto& a : A) a = std::uint8_t(rng.uniform_int(0, 255));
   S8Options opt;
   opt.kernel = &kern;
-  const PackedWeightS8 pf = gemm_s8_pack_weights_f32(Trans::yes, K, N, wf.data(), K, true, opt);
+  const GemmS8PackedWeights pf = gemm_s8_pack_weights_f32(WeightLayout::n_by_k, K, N, wf.data(), K, true, opt);
   std::vector<std::int8_t> q(wf.size());
   std::vector<float> s(static_cast<std::size_t>(N));
   quantize_weights_s8(wf.data(), N, K, K, 0, true, q.data(), s.data());
-  const PackedWeightS8 ps = gemm_s8_pack_weights(Trans::yes, K, N, q.data(), K, s.data(), true, opt);
+  const GemmS8PackedWeights ps = gemm_s8_pack_weights(WeightLayout::n_by_k, K, N, q.data(), K, s.data(), true, opt);
   std::vector<float> c1(std::size_t(M * N)), c2(std::size_t(M * N));
   gemm_s8_f32(M, N, K, A.data(), K, {0.1f, 3}, pf, nullptr, c1.data(), N);
   gemm_s8_f32(M, N, K, A.data(), K, {0.1f, 3}, ps, nullptr, c2.data(), N);
@@ -426,42 +426,44 @@ TEST_CASE("gemm_s8: bad arguments throw ik::Error naming the argument") {
   std::vector<std::int32_t> C32(std::size_t(M * N));
   std::vector<std::uint8_t> C8(std::size_t(M * N));
   std::vector<float> Cf(std::size_t(M * N));
-  const PackedWeightS8 P = gemm_s8_pack_weights(Trans::no, K, N, W.data(), N, s.data(), true, opt);
+  const GemmS8PackedWeights P = gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, W.data(), N, s.data(), true, opt);
   const QuantParams aq{0.1f, 10};
   const RequantU8 rq = gemm_s8_make_requant(P, aq.scale, {1.0f, 128});
   using doctest::Contains;
 
   SUBCASE("pack_weights") {
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, 0, N, W.data(), N, s.data(), true, opt), Contains("K = 0"), ik::Error);
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, kS8MaxK + 1, N, W.data(), N, s.data(), true, opt),
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, 0, N, W.data(), N, s.data(), true, opt), Contains("K = 0"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, kS8MaxK + 1, N, W.data(), N, s.data(), true, opt),
                          Contains("K = 32769"), ik::Error);
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, K, 0, W.data(), N, s.data(), true, opt), Contains("N = 0"), ik::Error);
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, K, N, W.data(), N - 1, s.data(), true, opt), Contains("ldw = 4"), ik::Error);
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::yes, K, N, W.data(), K - 1, s.data(), true, opt), Contains("ldw = 6"), ik::Error);
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, K, N, nullptr, N, s.data(), true, opt), Contains("W is null"), ik::Error);
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, K, N, W.data(), N, nullptr, true, opt), Contains("scales is null"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, K, 0, W.data(), N, s.data(), true, opt), Contains("N = 0"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, W.data(), N - 1, s.data(), true, opt), Contains("ldw = 4"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::n_by_k, K, N, W.data(), K - 1, s.data(), true, opt), Contains("ldw = 6"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, nullptr, N, s.data(), true, opt), Contains("W is null"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(static_cast<WeightLayout>(7), K, N, W.data(), N, s.data(), true, opt),
+                         Contains("layout = 7"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, W.data(), N, nullptr, true, opt), Contains("scales is null"), ik::Error);
     std::vector<float> bad = s;
     bad[3] = 0.0f;
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, K, N, W.data(), N, bad.data(), true, opt), Contains("scales[3]"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, W.data(), N, bad.data(), true, opt), Contains("scales[3]"), ik::Error);
     bad[3] = std::numeric_limits<float>::infinity();
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, K, N, W.data(), N, bad.data(), true, opt), Contains("scales[3]"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, W.data(), N, bad.data(), true, opt), Contains("scales[3]"), ik::Error);
     S8Options neg = opt;
     neg.threads = -1;
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(Trans::no, K, N, W.data(), N, s.data(), true, neg), Contains("options.threads"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, W.data(), N, s.data(), true, neg), Contains("options.threads"), ik::Error);
     std::vector<float> wf(std::size_t(K * N), 0.5f);
     wf[4] = std::nanf("");
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights_f32(Trans::no, K, N, wf.data(), N, true, opt), Contains("is not finite"), ik::Error);
-    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights_f32(Trans::no, K, N, nullptr, N, true, opt), Contains("W is null"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights_f32(WeightLayout::k_by_n, K, N, wf.data(), N, true, opt), Contains("is not finite"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_pack_weights_f32(WeightLayout::k_by_n, K, N, nullptr, N, true, opt), Contains("W is null"), ik::Error);
   }
   SUBCASE("make_requant") {
-    CHECK_THROWS_WITH_AS(gemm_s8_make_requant(PackedWeightS8{}, 0.1f, {1.0f, 0}), Contains("empty"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_make_requant(GemmS8PackedWeights{}, 0.1f, {1.0f, 0}), Contains("empty"), ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_make_requant(P, 0.0f, {1.0f, 0}), Contains("a_scale = 0"), ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_make_requant(P, 0.1f, {-1.0f, 0}), Contains("output scale = -1"), ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_make_requant(P, 0.1f, {1.0f, 256}), Contains("output zero_point = 256"), ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_make_requant(P, 100.0f, {0.001f, 0}), Contains("must be < 1"), ik::Error);
   }
   SUBCASE("run") {
-    CHECK_THROWS_WITH_AS(gemm_s8_s32(M, N, K, A.data(), K, 0, PackedWeightS8{}, nullptr, C32.data(), N), Contains("W is an empty"), ik::Error);
+    CHECK_THROWS_WITH_AS(gemm_s8_s32(M, N, K, A.data(), K, 0, GemmS8PackedWeights{}, nullptr, C32.data(), N), Contains("W is an empty"), ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_s32(0, N, K, A.data(), K, 0, P, nullptr, C32.data(), N), Contains("M = 0"), ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_s32(M, N + 1, K, A.data(), K, 0, P, nullptr, C32.data(), N + 1), Contains("N = 6"), ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_s32(M, N, K - 1, A.data(), K, 0, P, nullptr, C32.data(), N), Contains("K = 6"), ik::Error);
@@ -493,8 +495,8 @@ TEST_CASE("gemm_s8: bad arguments throw ik::Error naming the argument") {
                          ik::Error);
     CHECK_THROWS_WITH_AS(gemm_s8_u8(M, N, K, A.data(), K, {0.2f, 10}, P, nullptr, rq, C8.data(), N), Contains("a.scale = 0.2"),
                          ik::Error);
-    const PackedWeightS8 P2 = gemm_s8_pack_weights(Trans::no, K, N, W.data(), N, s.data(), true, opt);
-    CHECK_THROWS_WITH_AS(gemm_s8_u8(M, N, K, A.data(), K, aq, P2, nullptr, rq, C8.data(), N), Contains("another PackedWeightS8"),
+    const GemmS8PackedWeights P2 = gemm_s8_pack_weights(WeightLayout::k_by_n, K, N, W.data(), N, s.data(), true, opt);
+    CHECK_THROWS_WITH_AS(gemm_s8_u8(M, N, K, A.data(), K, aq, P2, nullptr, rq, C8.data(), N), Contains("another GemmS8PackedWeights"),
                          ik::Error);
     // f32 output: the activation scale.
     CHECK_THROWS_WITH_AS(gemm_s8_f32(M, N, K, A.data(), K, {0.0f, 10}, P, nullptr, Cf.data(), N), Contains("a.scale = 0"), ik::Error);

@@ -28,7 +28,7 @@ int main() {
   const std::uint64_t want_bits[2] = {0b101, 0b100};  // bit k set where sign(x) = +1
   smoke::expect_eq("binary", "bitpack_sign", bits, want_bits, 2);
 
-  const BinaryWeights B = binary_pack_weights(2, 3, W, 3);
+  const BinaryPackedWeights B = binary_pack_weights(2, 3, W, 3);
   std::int32_t C[4] = {-99, -99, -99, -99};
   xnor_gemm_s32(2, 2, 3, bits, 1, B, C, 2);
   smoke::expect_eq("binary", "xnor_gemm_s32", C, want, 4);

@@ -7,7 +7,7 @@ int main() {
   const float A[6] = {1, 2, 3, 4, 5, 6};     // 2 x 3
   const float B[6] = {7, 8, 9, 10, 11, 12};  // 3 x 2 (K x N)
   const float want[4] = {58, 64, 139, 154};
-  const HgemmPackedB pb = hgemm_pack_b(ik::WeightLayout::k_by_n, 3, 2, B, 2);
+  const HgemmPackedWeights pb = hgemm_pack_b(ik::WeightLayout::k_by_n, 3, 2, B, 2);
   float C[4] = {-1, -1, -1, -1};
   hgemm_packed(2, 2, 3, 1.0f, A, 3, pb, 0.0f, C, 2);
   smoke::expect_eq("gemm_f16", "hgemm_packed", C, want, 4);

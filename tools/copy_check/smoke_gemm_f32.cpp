@@ -20,7 +20,7 @@ int main() {
   sgemm(Layout::row_major, Trans::no, Trans::no, 2, 2, 3, 1.0f, A, 3, B, 2, 0.0f, C, 2);
   smoke::expect_eq("gemm_f32", "sgemm", C, want, 4);
 
-  const PackedB pb = sgemm_pack_b(Trans::no, 3, 2, B, 2);
+  const SgemmPackedWeights pb = sgemm_pack_b(WeightLayout::k_by_n, 3, 2, B, 2);
   float Cp[4] = {-1, -1, -1, -1};
   sgemm_packed(2, 2, 3, 1.0f, A, 3, pb, 0.0f, Cp, 2);
   smoke::expect_eq("gemm_f32", "sgemm_packed", Cp, want, 4);

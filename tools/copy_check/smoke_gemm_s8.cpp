@@ -18,7 +18,7 @@ int main() {
       want[i * 2 + j] = s;
     }
   const float scale = 1.0f;
-  const PackedWeightS8 pw = gemm_s8_pack_weights(Trans::no, 3, 2, W, 2, &scale, false);
+  const GemmS8PackedWeights pw = gemm_s8_pack_weights(WeightLayout::k_by_n, 3, 2, W, 2, &scale, false);
   std::int32_t C[4] = {-1, -1, -1, -1};
   gemm_s8_s32(2, 2, 3, A, 3, za, pw, bias, C, 2);
   smoke::expect_eq("gemm_s8", "gemm_s8_s32", C, want, 4);
