@@ -74,6 +74,13 @@ namespace gemm_driver {
 using Microkernel = void (*)(index_t k, const void* a, const void* b, float* c, index_t ldc, int n,
                              float alpha, float beta);
 
+// Packed A may be kept for a thread's whole row range across the NC blocks of one k block (loop
+// order below) when there is more than one NC block and the rows x KC fit this many elements
+// (16 MiB of fp32); otherwise each A block is repacked for every B block. Measured with the
+// fp32 14x32 kernel at 4096^3 (Xeon, perf): repacking cost 5% of the run time, reading the
+// cached panels back from L3 ~1%.
+inline constexpr index_t kMaxCachedA = index_t(1) << 22;
+
 struct Blocking {
   int mr = 1, nr = 1;          // register tile
   int mc = 0, kc = 0, nc = 0;  // cache blocks; kc a multiple of k_pad
@@ -90,6 +97,9 @@ struct Blocking {
   // Thread grid: split the wider of A and the weight on a tie (thread_grid's
   // prefer_cols_when_wider), for kernels that stream the weight once per thread (gemm_s8).
   bool split_wider_operand = false;
+  // Elements of packed A a thread may keep across the NC blocks of a k block (kMaxCachedA);
+  // 0 never keeps it (tests use that to reach the repacking loop orders).
+  index_t max_cached_a = kMaxCachedA;
 };
 
 // Optional B staging for families whose packed B is narrower than fp32 (fp16): from min_m rows
@@ -436,12 +446,13 @@ struct OnTheFlyB {
   TB* buffer;  // kc x round_up(min(N, nc), NR) elements, shared by the threads
 };
 
-// Packed A may be kept for a thread's whole row range across the NC blocks of one k block (loop
-// order below) when there is more than one NC block and the rows x KC fit this many elements
-// (16 MiB of fp32); otherwise each A block is repacked for every B block. Measured with the
-// fp32 14x32 kernel at 4096^3 (Xeon, perf): repacking cost 5% of the run time, reading the
-// cached panels back from L3 ~1%.
-inline constexpr index_t kMaxCachedA = index_t(1) << 22;
+inline const void* bsrc_data(const PrepackedB& b) { return b.data; }
+inline std::size_t bsrc_elem_bytes(const PrepackedB& b) { return b.elem_bytes; }
+template <typename TB, typename PackB>
+const void* bsrc_data(const OnTheFlyB<TB, PackB>& b) { return b.buffer; }
+template <typename TB, typename PackB>
+std::size_t bsrc_elem_bytes(const OnTheFlyB<TB, PackB>&) { return sizeof(TB); }
+
 
 template <class F>
 struct UkernelArgs;
@@ -492,6 +503,11 @@ struct FloatTiles {
 //         for ir in MC step MR:                 A micro-panel in L1
 //           for jr in this thread's panels:     microkernel C[MR x NR] += A panel * B panel
 //
+// With all of K in one block (gemm_s8: the int32 dot product is never split) and the thread's
+// A too large to keep packed, the order is ic outer, jc inner instead: each A block is packed
+// once and the thread's B blocks stream past it (repacking A per NC block cost gemm_s8 25% at
+// 4096^3 on an AVX2 Zen 3).
+//
 // pc outer and jc inner so that one k block's packed A serves every B block (kMaxCachedA). ir
 // outer, jr inner: the A micro-panel (MR x KC) stays in L1 across all the B micro-panels of the
 // thread, which stream from the L2-resident B block (the kernels prefetch them); the BLIS order
@@ -516,6 +532,8 @@ void run_blocked(const Blocking& blk, const Tiles& tiles, index_t M, index_t N, 
   const index_t row_tiles = (M + blk.mr - 1) / blk.mr;
   const Grid grid = thread_grid(row_tiles, (std::min(N, nc_step) + blk.nr - 1) / blk.nr, nthreads,
                                 blk.split_wider_operand, M, N);
+  // A-outer order (below): one k block, several NC blocks, B pre-packed, not staged.
+  const bool a_outer = !kOnTheFly && !stage && K <= blk.kc && N > nc_step;
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
     const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -523,56 +541,84 @@ void run_blocked(const Blocking& blk, const Tiles& tiles, index_t M, index_t N, 
     const index_t row_begin = std::min(M, row_tiles * tm / grid.tm * blk.mr);
     const index_t row_end = std::min(M, row_tiles * (tm + 1) / grid.tm * blk.mr);
     const index_t kc_max = round_up(std::min<index_t>(blk.kc, K), blk.k_pad);
-    const bool cached = N > nc_step && (row_end - row_begin) * kc_max <= kMaxCachedA;
+    const bool cached = N > nc_step && (row_end - row_begin) * kc_max <= blk.max_cached_a;
     const index_t a_rows = cached ? round_up(std::max<index_t>(row_end - row_begin, 1), blk.mr) : blk.mc;
     TA* apack = thread_a_buffer<TA>(static_cast<std::size_t>(a_rows) * static_cast<std::size_t>(kc_max));
     float* bstage = stage ? thread_staged_b_buffer(static_cast<std::size_t>(blk.kc) *
                                                    static_cast<std::size_t>(round_up(nc_step, blk.nr)))
                           : nullptr;
-    for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
-      const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.k_pad);
-      const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr);
-      for (index_t j0 = 0; j0 < N; j0 += nc_step) {
-        const index_t nc = std::min<index_t>(nc_step, N - j0);
-        const index_t panels = (nc + blk.nr - 1) / blk.nr;
-        const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
-        const unsigned char* bblock;
-        std::size_t b_elem;
-        if constexpr (kOnTheFly) {
-          // Everyone is done reading the previous B block before it is overwritten.
-#pragma omp barrier
-          bsrc.pack(p0, kc, j0, nc, panels * tid / nt, panels * (tid + 1) / nt, bsrc.buffer);
-#pragma omp barrier
-          bblock = reinterpret_cast<const unsigned char*>(bsrc.buffer);
-          b_elem = sizeof(*bsrc.buffer);
-        } else {
-          b_elem = bsrc.elem_bytes;
-          bblock = static_cast<const unsigned char*>(bsrc.data) +
-                   static_cast<std::size_t>(p0 * n_padded + (j0 / blk.nr) * kcp * blk.nr) * b_elem;
+    // One row block against the thread's panels [jp_begin, jp_end) of one B block (columns j0..).
+    auto run_tiles = [&](index_t i0, index_t mc, const TA* ablock, index_t kc, index_t kcp, index_t j0, index_t nc,
+                         index_t jp_begin, index_t jp_end, auto&& b_panel, bool first_k) {
+      if (tiles.block(i0, mc, ablock, j0 + jp_begin * blk.nr, jp_begin, jp_end, b_panel(jp_begin))) return;
+      for (index_t ir = 0; ir < mc; ir += blk.mr) {
+        const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
+        const TA* apanel = ablock + ir * kcp;
+        for (index_t jp = jp_begin; jp < jp_end; ++jp) {
+          const int n = static_cast<int>(std::min<index_t>(blk.nr, nc - jp * blk.nr));
+          tiles(m, i0 + ir, j0 + jp * blk.nr, kc, apanel, b_panel(jp), n, first_k, stage);
         }
-        if (row_begin >= row_end || jp_begin >= jp_end) continue;
-        // The micro-panels jp_begin..jp_end of a k block are contiguous in the packed B.
-        if (stage)
-          staged->widen(bblock + jp_begin * panel_elems * b_elem, bstage,
-                        static_cast<std::size_t>(jp_end - jp_begin) * panel_elems);
-        auto b_panel = [&](index_t jp) -> const void* {
-          if (stage) return bstage + static_cast<std::size_t>(jp - jp_begin) * panel_elems;
-          return bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem;
-        };
-        for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
-          const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
-          TA* ablock = cached ? apack + (i0 - row_begin) * kcp : apack;
-          if (j0 == 0 || !cached) pack_a_block(i0, mc, p0, kc, ablock);
-          if (tiles.block(i0, mc, static_cast<const TA*>(ablock), j0 + jp_begin * blk.nr, jp_begin, jp_end,
-                          b_panel(jp_begin)))
-            continue;
-          for (index_t ir = 0; ir < mc; ir += blk.mr) {
-            const int m = static_cast<int>(std::min<index_t>(blk.mr, mc - ir));
-            const TA* apanel = ablock + ir * kcp;
-            for (index_t jp = jp_begin; jp < jp_end; ++jp) {
-              const int n = static_cast<int>(std::min<index_t>(blk.nr, nc - jp * blk.nr));
-              tiles(m, i0 + ir, j0 + jp * blk.nr, kc, apanel, b_panel(jp), n, p0 == 0, stage);
-            }
+      }
+    };
+    auto prepacked_block = [&](index_t p0, index_t kcp, index_t j0) {
+      return static_cast<const unsigned char*>(bsrc_data(bsrc)) +
+             static_cast<std::size_t>(p0 * n_padded + (j0 / blk.nr) * kcp * blk.nr) * bsrc_elem_bytes(bsrc);
+    };
+    if (a_outer && !cached) {
+      // All of K in one block and the thread's A too large to keep packed (gemm_s8: KC = K): each
+      // A block is packed once and every B block of the thread streams past it, instead of
+      // repacking each A block for every NC block.
+      const index_t kcp = round_up(K, blk.k_pad);
+      const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr), b_elem = bsrc_elem_bytes(bsrc);
+      for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
+        const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
+        pack_a_block(i0, mc, 0, K, apack);
+        for (index_t j0 = 0; j0 < N; j0 += nc_step) {
+          const index_t nc = std::min<index_t>(nc_step, N - j0);
+          const index_t panels = (nc + blk.nr - 1) / blk.nr;
+          const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
+          if (jp_begin >= jp_end) continue;
+          const unsigned char* bblock = prepacked_block(0, kcp, j0);
+          run_tiles(i0, mc, apack, K, kcp, j0, nc, jp_begin, jp_end,
+                    [&](index_t jp) -> const void* { return bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem; },
+                    true);
+        }
+      }
+    } else {
+      for (index_t p0 = 0; p0 < K; p0 += blk.kc) {
+        const index_t kc = std::min<index_t>(blk.kc, K - p0), kcp = round_up(kc, blk.k_pad);
+        const std::size_t panel_elems = static_cast<std::size_t>(kcp * blk.nr);
+        for (index_t j0 = 0; j0 < N; j0 += nc_step) {
+          const index_t nc = std::min<index_t>(nc_step, N - j0);
+          const index_t panels = (nc + blk.nr - 1) / blk.nr;
+          const index_t jp_begin = panels * tn / grid.tn, jp_end = panels * (tn + 1) / grid.tn;
+          const unsigned char* bblock;
+          std::size_t b_elem;
+          if constexpr (kOnTheFly) {
+            // Everyone is done reading the previous B block before it is overwritten.
+#pragma omp barrier
+            bsrc.pack(p0, kc, j0, nc, panels * tid / nt, panels * (tid + 1) / nt, bsrc.buffer);
+#pragma omp barrier
+            bblock = reinterpret_cast<const unsigned char*>(bsrc.buffer);
+            b_elem = sizeof(*bsrc.buffer);
+          } else {
+            b_elem = bsrc_elem_bytes(bsrc);
+            bblock = prepacked_block(p0, kcp, j0);
+          }
+          if (row_begin >= row_end || jp_begin >= jp_end) continue;
+          // The micro-panels jp_begin..jp_end of a k block are contiguous in the packed B.
+          if (stage)
+            staged->widen(bblock + jp_begin * panel_elems * b_elem, bstage,
+                          static_cast<std::size_t>(jp_end - jp_begin) * panel_elems);
+          auto b_panel = [&](index_t jp) -> const void* {
+            if (stage) return bstage + static_cast<std::size_t>(jp - jp_begin) * panel_elems;
+            return bblock + static_cast<std::size_t>(jp) * panel_elems * b_elem;
+          };
+          for (index_t i0 = row_begin; i0 < row_end; i0 += blk.mc) {
+            const index_t mc = std::min<index_t>(blk.mc, row_end - i0);
+            TA* ablock = cached ? apack + (i0 - row_begin) * kcp : apack;
+            if (j0 == 0 || !cached) pack_a_block(i0, mc, p0, kc, ablock);
+            run_tiles(i0, mc, ablock, kc, kcp, j0, nc, jp_begin, jp_end, b_panel, p0 == 0);
           }
         }
       }

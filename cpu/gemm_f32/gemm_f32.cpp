@@ -156,7 +156,9 @@ void pack_b_block(const SgemmKernel& kern, const Operand& B, index_t p0, index_t
 
 // The blocking the driver runs this kernel with (common/gemm_driver.h).
 gemm_driver::Blocking blocking_of(const SgemmKernel& kern) {
-  return gemm_driver::blocking(kern.mr, kern.nr, kern.mc, kern.kc, kern.nc);
+  gemm_driver::Blocking blk = gemm_driver::blocking(kern.mr, kern.nr, kern.mc, kern.kc, kern.nc);
+  blk.max_cached_a = kern.max_cached_a;
+  return blk;
 }
 
 // Row-major core: C = alpha * op(A) * op(B) + beta * C, all arguments validated.

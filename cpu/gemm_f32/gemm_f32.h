@@ -49,6 +49,7 @@
 #include "common/aligned_buffer.h"
 #include "common/blas_types.h"
 #include "common/dispatch.h"
+#include "common/gemm_driver.h"
 #include "common/matrix.h"
 
 namespace ik::cpu {
@@ -95,6 +96,7 @@ using SgemmGemvPacked = void (*)(index_t K, index_t kc, const float* x, const fl
 // ukernel[m - 1] computes m rows, m = 1..mr (TiledKernel::set_ukernels).
 struct SgemmKernel : TiledKernel<SgemmMicrokernel> {
   int mc = 0, kc = 0, nc = 0;  // cache blocks (multiples of mr / nr)
+  index_t max_cached_a = gemm_driver::kMaxCachedA;  // gemm_driver::Blocking::max_cached_a
   SgemmPackBTrans pack_b_trans = nullptr;  // nullptr: the portable loop in gemm_f32.cpp
   SgemmPackA pack_a = nullptr;             // nullptr: the portable loop in gemm_f32.cpp
   SgemmSmallMBt small_m_bt = nullptr;      // nullptr: small M goes through the packed path

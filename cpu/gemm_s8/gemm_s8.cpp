@@ -162,6 +162,7 @@ void run_driver(const GemmS8PackedWeights& W, index_t M, const std::uint8_t* A, 
   gemm_driver::Blocking blk = gemm_driver::blocking(k.mr, k.nr, k.mc, static_cast<int>(W.Kp()),
                                                     static_cast<int>(block_panels * k.nr), 1, k.kp_multiple);
   blk.split_wider_operand = true;
+  blk.max_cached_a = k.max_cached_a;
   const S8Tiles tiles{&k, ep, static_cast<unsigned char*>(C), c_elem, ldc, W.N(), W.Kp()};
   auto pack = [&](index_t i0, index_t mc, index_t, index_t, TA* dst) {
     pack_a(A, lda, W.K(), W.Kp(), i0, mc, k.mr, k.a_pack, k.a_chunk_k, reinterpret_cast<std::uint8_t*>(dst));

@@ -77,6 +77,7 @@
 
 #include "common/aligned_buffer.h"
 #include "common/dispatch.h"
+#include "common/gemm_driver.h"
 #include "common/matrix.h"
 #include "common/blas_types.h"
 #include "cpu/gemm_s8/quantize.h"
@@ -139,6 +140,7 @@ struct S8Kernel : TiledKernel<S8Microkernel> {
   index_t a_chunk_k = 0;               // S8APack::rows: the K chunk (multiple of kp_multiple)
   S8BlockKernel block = nullptr;       // set: the loop nest hands it whole blocks instead
   index_t w_block_bytes = index_t(1) << 20;  // the W block of one jc step (L2 resident)
+  index_t max_cached_a = gemm_driver::kMaxCachedA;  // gemm_driver::Blocking::max_cached_a
 };
 
 // Registry, best last within each ISA level. A variant this CPU lacks is listed but must be

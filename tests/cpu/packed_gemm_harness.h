@@ -149,6 +149,14 @@ struct PackedGemmHarness {
           c.b16 = salt % 3 == 0;
           run_case(c, kern, ik::test::test_seed(++salt));
         }
+      // The repacking orders of the driver (packed A not kept across NC blocks): K > KC and K <= KC.
+      typename Family::Kernel uncached = kern;
+      uncached.blk.max_cached_a = 0;
+      for (const Shape& s : {Shape{b.mc + 1, b.nc + b.nr + 3, b.kc + 9}, Shape{b.mc + 1, b.nc + b.nr + 3, b.kc - 3}}) {
+        if (kern.isa == Isa::scalar) continue;
+        Case c{s.M, s.N, s.K, WeightLayout::k_by_n, 0.5f, -2.0f, 2};
+        run_case(c, uncached, ik::test::test_seed(++salt));
+      }
     }
   }
 

@@ -217,6 +217,34 @@ TEST_CASE("sgemm: the result does not depend on the thread count (bitwise)") {
   }
 }
 
+TEST_CASE("sgemm: the repacking loop orders (packed A not kept across NC blocks) give the same bits") {
+  // max_cached_a = 0: with K > KC each A block is repacked for every NC block; with K <= KC the
+  // driver packs each A block once and streams the B blocks past it (the A-outer order). Both
+  // must equal the cached order bit for bit, on the fly and pre-packed, at 1 and 2 threads.
+  for (const SgemmKernel& registered : sgemm_kernels()) {
+    if (ik::test::skip_unrunnable(registered)) continue;
+    SgemmKernel kern = registered;
+    kern.max_cached_a = 0;
+    CAPTURE(kern.name);
+    struct Shape { index_t M, N, K; };
+    for (Shape s : {Shape{kern.mc + kern.mr + 3, kern.nc + kern.nr + 3, 2 * kern.kc + 5},
+                    Shape{2 * kern.mc + 1, 2 * kern.nc + 5, kern.kc - 1}}) {
+      if (kern.isa == Isa::scalar && s.M * s.N * s.K > 40000000) continue;  // keep test time modest
+      for (int t : {1, 2}) {
+        Case c{Layout::row_major, Trans::no, Trans::no, s.M, s.N, s.K, 1.0f, 0.5f, 1};
+        c.threads = t;
+        const auto cached = run_sgemm(c, registered, 91);
+        const auto repacked = run_sgemm(c, kern, 91);
+        const auto repacked_prepacked = run_packed(c, kern, 91);
+        CHECK_MESSAGE(std::memcmp(cached.data(), repacked.data(), cached.size() * sizeof(float)) == 0,
+                      kern.name << " M=" << s.M << " N=" << s.N << " K=" << s.K << " threads " << t);
+        CHECK_MESSAGE(std::memcmp(cached.data(), repacked_prepacked.data(), cached.size() * sizeof(float)) == 0,
+                      kern.name << " prepacked M=" << s.M << " N=" << s.N << " K=" << s.K << " threads " << t);
+      }
+    }
+  }
+}
+
 TEST_CASE("sgemm: small M against an N x K weight (the unpacked dot-product path), every variant") {
   // M <= small_m_max with op(B) = B^T takes SgemmSmallMBt where a variant has one: K around the
   // 16-wide step, N around the 4-row block, padded rows, alpha and beta, both layouts (column-major

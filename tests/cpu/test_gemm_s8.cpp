@@ -232,19 +232,22 @@ TEST_CASE("gemm_s8: large and multi-block shapes, transposed weights, padded ld"
 
 TEST_CASE("gemm_s8: one W panel per block (the driver's NC loop, cached A) on every path") {
   // w_block_bytes = 1 gives one W panel per NC block: every thread walks many blocks, its
-  // packed A cached across them (gemm_driver::run_blocked), and the AMX kernel gets its block
-  // call once per panel.
+  // packed A cached across them (gemm_driver::run_blocked) or, with max_cached_a = 0, each A
+  // block packed once with the W blocks streamed past it; the AMX kernel gets its block call
+  // once per panel.
   std::uint64_t salt = 700;
   for (const S8Kernel& registered : gemm_s8_kernels()) {
     if (!kernel_runnable(registered)) continue;
     S8Kernel kern = registered;
     kern.w_block_bytes = 1;
     CAPTURE(kern.name);
-    for (int threads : {1, 2}) {
-      Case c{kern.mc + kern.mr + 1, 4 * kern.nr + 5, 131};  // several MC blocks of cached A
-      c.threads = threads;
-      run_case(c, kern, ik::test::test_seed(++salt));
-    }
+    for (index_t max_cached_a : {gemm_driver::kMaxCachedA, index_t(0)})  // cached A; A-outer order
+      for (int threads : {1, 2}) {
+        kern.max_cached_a = max_cached_a;
+        Case c{kern.mc + kern.mr + 1, 4 * kern.nr + 5, 131};  // several MC blocks
+        c.threads = threads;
+        run_case(c, kern, ik::test::test_seed(++salt));
+      }
   }
 }
 
