@@ -64,15 +64,14 @@ ik_flags_key = $(IK_MANIFEST_OF.$1)_FLAGS.$(patsubst $($(IK_MANIFEST_OF.$1)_DIR)
 isa_flags = $(if $(IK_MANIFEST_OF.$1),$($(ik_flags_key)),$(if $(filter tests/%,$1),,\
   $(error $1 is in no build manifest, so it has no ISA flags: list it in its folder's manifest.mk)))
 
-# The manifests must describe the tree: every source listed, each with a flags line (empty for
-# baseline code), no flags line for a file that is not listed, every cpu/ folder with a manifest.
+# The manifests must describe the tree: every source listed (a source without a flags line is
+# baseline x86-64 code; one that needs ISA flags and lacks them fails to compile, "target specific
+# option mismatch"), no flags line for a file that is not listed, every cpu/ folder with a manifest.
 IK_TREE_SRCS := $(wildcard common/*.cpp reference/*.cpp cpu/*/*.cpp \
   $(if $(filter bench,$(IK_MANIFESTS)),bench/*.cpp bench/cpu/*.cpp bench/baselines/*.cpp))
 $(foreach s,$(filter-out $(foreach m,$(IK_MANIFESTS),$($m_SRCS)),$(IK_TREE_SRCS)),\
-  $(error $s is not in $(dir $s)manifest.mk (add it to the _SRCS list, with a _FLAGS line)))
+  $(error $s is not in $(dir $s)manifest.mk (add it to the _SRCS list, and a _FLAGS line if it needs ISA flags)))
 $(foreach m,$(IK_MANIFESTS),$(foreach s,$($m_SRCS),\
-  $(if $(filter undefined,$(origin $(call ik_flags_key,$s))),\
-    $(error $($m_DIR)/manifest.mk: $s has no flags line (write $(call ik_flags_key,$s) :=, empty for baseline code)))\
   $(if $(wildcard $s),,$(error $($m_DIR)/manifest.mk lists $s, which does not exist))))
 $(foreach m,$(IK_MANIFESTS),$(foreach v,$(filter $m_FLAGS.%,$(.VARIABLES)),\
   $(if $(filter $($m_DIR)/$(v:$m_FLAGS.%=%),$($m_SRCS)),,\

@@ -6,50 +6,20 @@ IK_MANIFESTS += bench
 bench_DIR := bench
 
 # In link order (Google Benchmark registers, and so runs, the benchmarks in it).
-bench_SRCS := \
-  bench/bench_common.cpp \
-  bench/bench_main.cpp \
-  bench/cpu/bench_binary.cpp \
-  bench/cpu/conv_baseline.cpp \
-  bench/cpu/bench_gemm_bf16.cpp \
-  bench/cpu/bench_gemm_f16.cpp \
-  bench/cpu/bench_gemm_f32.cpp \
-  bench/cpu/bench_gemm_s8.cpp \
-  bench/cpu/bench_peak.cpp \
-  bench/cpu/bench_sparse.cpp \
-  bench/cpu/bench_sparse_eigen_avx512.cpp \
-  bench/cpu/peak_fma_avx2.cpp \
-  bench/cpu/peak_fma_avx512.cpp \
-  bench/baselines/onednn_bf16.cpp \
-  bench/baselines/onednn_s8.cpp \
-  bench/baselines/onednn_sgemm.cpp \
-  bench/baselines/openblas_sgemm.cpp
+bench_SRCS := $(addprefix bench/, \
+  bench_common.cpp bench_main.cpp cpu/bench_binary.cpp cpu/conv_baseline.cpp cpu/bench_gemm_bf16.cpp \
+  cpu/bench_gemm_f16.cpp cpu/bench_gemm_f32.cpp cpu/bench_gemm_s8.cpp cpu/bench_peak.cpp \
+  cpu/bench_sparse.cpp cpu/bench_sparse_eigen_avx512.cpp cpu/peak_fma_avx2.cpp \
+  cpu/peak_fma_avx512.cpp baselines/onednn_bf16.cpp baselines/onednn_s8.cpp \
+  baselines/onednn_sgemm.cpp baselines/openblas_sgemm.cpp)
 
-bench_FLAGS.bench_common.cpp                  :=
-bench_FLAGS.bench_main.cpp                    :=
-bench_FLAGS.baselines/onednn_bf16.cpp         :=
-bench_FLAGS.baselines/onednn_s8.cpp           :=
-bench_FLAGS.baselines/onednn_sgemm.cpp        :=
-bench_FLAGS.baselines/openblas_sgemm.cpp      :=
-bench_FLAGS.cpu/bench_binary.cpp              :=
-bench_FLAGS.cpu/conv_baseline.cpp             :=
-bench_FLAGS.cpu/bench_gemm_bf16.cpp           :=
-bench_FLAGS.cpu/bench_gemm_f16.cpp            :=
-bench_FLAGS.cpu/bench_gemm_f32.cpp            :=
-bench_FLAGS.cpu/bench_gemm_s8.cpp             :=
-bench_FLAGS.cpu/bench_peak.cpp                :=
-bench_FLAGS.cpu/bench_sparse.cpp              :=
-bench_FLAGS.cpu/bench_sparse_eigen_avx512.cpp := -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
-bench_FLAGS.cpu/peak_fma_avx2.cpp             := -mavx2 -mfma -mf16c
-bench_FLAGS.cpu/peak_fma_avx512.cpp           := -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
+bench_FLAGS.cpu/bench_sparse_eigen_avx512.cpp := $(IK_FLAGS_AVX512)
+bench_FLAGS.cpu/peak_fma_avx2.cpp             := $(IK_FLAGS_AVX2)
+bench_FLAGS.cpu/peak_fma_avx512.cpp           := $(IK_FLAGS_AVX512)
 
-bench_HDRS := \
-  bench/bench_common.h \
-  bench/shapes.h \
-  bench/baselines/onednn_common.h \
-  bench/cpu/conv_baseline.h \
-  bench/cpu/packed_gemm_bench.h \
-  bench/cpu/peak_fma.h
+bench_HDRS := $(addprefix bench/, \
+  bench_common.h shapes.h baselines/onednn_common.h cpu/conv_baseline.h cpu/packed_gemm_bench.h \
+  cpu/peak_fma.h)
 
 bench_COMMON := \
   common/aligned_buffer.h \

@@ -53,6 +53,26 @@ struct TiledKernel : KernelInfo {
   }
 };
 
+// The fields every registry entry names, in one call: entry<Kernel>(name, level, features), and
+// for a tiled entry also its microkernel table (MR from its length) and NR. The argument types
+// differ (const char*, Isa, FeatureMask, std::array), so a swapped argument does not compile.
+template <class Kernel>
+constexpr Kernel entry(const char* name, Isa isa, FeatureMask requires) {
+  Kernel k;
+  k.name = name;
+  k.isa = isa;
+  k.requires = requires;
+  return k;
+}
+template <class Kernel, class Ukernel, std::size_t MR>
+constexpr Kernel tiled_entry(const char* name, Isa isa, FeatureMask requires, const std::array<Ukernel, MR>& table,
+                             int nr) {
+  Kernel k = entry<Kernel>(name, isa, requires);
+  k.set_ukernels(table);
+  k.nr = nr;
+  return k;
+}
+
 // Whether this CPU (and OS, and the AMX permission) runs every feature k needs.
 inline bool kernel_runnable(const KernelInfo& k) { return (k.requires & ~cpu_features().mask) == 0; }
 // The features k needs that this CPU lacks, by name ("avx512vnni amx-int8"); "none" if runnable.

@@ -4,22 +4,9 @@
 IK_MANIFESTS += reference
 reference_DIR := reference
 
-reference_SRCS := \
-  reference/binary.cpp \
-  reference/gemm_f32.cpp \
-  reference/gemm_s8.cpp \
-  reference/sparse.cpp
+reference_SRCS := $(addprefix reference/,binary.cpp gemm_f32.cpp gemm_s8.cpp sparse.cpp)
 
-reference_FLAGS.binary.cpp   :=
-reference_FLAGS.gemm_f32.cpp :=
-reference_FLAGS.gemm_s8.cpp  :=
-reference_FLAGS.sparse.cpp   :=
-
-reference_HDRS := \
-  reference/binary.h \
-  reference/gemm_f32.h \
-  reference/gemm_s8.h \
-  reference/sparse.h
+reference_HDRS := $(addprefix reference/,binary.h gemm_f32.h gemm_s8.h sparse.h)
 
 reference_COMMON := \
   common/matrix.h

@@ -54,10 +54,7 @@ void bgemv_avx2(index_t kw, const float* x, const std::uint64_t* b, int n, float
 }  // namespace
 
 constexpr BgemvKernel bgemv_kernel_avx2 = [] {
-  BgemvKernel k;
-  k.name = "bgemv_f32b1_8col_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
+  auto k = entry<BgemvKernel>("bgemv_f32b1_8col_avx2", Isa::avx2, feature::avx2_bundle);
   k.fn = bgemv_avx2;
   return k;
 }();

@@ -55,10 +55,7 @@ void bgemv_avx512(index_t kw, const float* x, const std::uint64_t* b, int n, flo
 }  // namespace
 
 constexpr BgemvKernel bgemv_kernel_avx512 = [] {
-  BgemvKernel k;
-  k.name = "bgemv_f32b1_8col_avx512";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle;
+  auto k = entry<BgemvKernel>("bgemv_f32b1_8col_avx512", Isa::avx512, feature::avx512_bundle);
   k.fn = bgemv_avx512;
   return k;
 }();

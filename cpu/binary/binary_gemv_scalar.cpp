@@ -26,9 +26,7 @@ void bgemv_scalar(index_t kw, const float* x, const std::uint64_t* b, int n, flo
 }  // namespace
 
 constexpr BgemvKernel bgemv_kernel_scalar = [] {
-  BgemvKernel k;
-  k.name = "bgemv_f32b1_scalar";
-  k.isa = Isa::scalar;
+  auto k = entry<BgemvKernel>("bgemv_f32b1_scalar", Isa::scalar, 0);
   k.fn = bgemv_scalar;
   return k;
 }();

@@ -52,10 +52,7 @@ void bitpack_row_avx2(index_t k, const float* x, std::uint64_t* dst, float* sum_
 }  // namespace
 
 constexpr BitpackKernel bitpack_kernel_avx2 = [] {
-  BitpackKernel k;
-  k.name = "bitpack_sign_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
+  auto k = entry<BitpackKernel>("bitpack_sign_avx2", Isa::avx2, feature::avx2_bundle);
   k.row = bitpack_row_avx2;
   return k;
 }();

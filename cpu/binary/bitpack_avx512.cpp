@@ -54,10 +54,7 @@ void bitpack_row_avx512(index_t k, const float* x, std::uint64_t* dst, float* su
 }  // namespace
 
 constexpr BitpackKernel bitpack_kernel_avx512 = [] {
-  BitpackKernel k;
-  k.name = "bitpack_sign_avx512";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle;
+  auto k = entry<BitpackKernel>("bitpack_sign_avx512", Isa::avx512, feature::avx512_bundle);
   k.row = bitpack_row_avx512;
   return k;
 }();

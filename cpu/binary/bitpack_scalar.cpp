@@ -31,9 +31,7 @@ void bitpack_row_scalar(index_t k, const float* x, std::uint64_t* dst, float* su
 }  // namespace
 
 constexpr BitpackKernel bitpack_kernel_scalar = [] {
-  BitpackKernel k;
-  k.name = "bitpack_sign_scalar";
-  k.isa = Isa::scalar;
+  auto k = entry<BitpackKernel>("bitpack_sign_scalar", Isa::scalar, 0);
   k.row = bitpack_row_scalar;
   return k;
 }();

@@ -75,14 +75,7 @@ void ukernel_4x8(index_t kw, const std::uint64_t* a, index_t lda, const std::uin
 constexpr std::array<XnorMicrokernel, 4> kUkernels = {ukernel_4x8<1>, ukernel_4x8<2>, ukernel_4x8<3>, ukernel_4x8<4>};
 }  // namespace
 
-constexpr XnorKernel xnor_kernel_avx2 = [] {
-  XnorKernel k;
-  k.name = "xnor_gemm_b1_4x8_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
-  return k;
-}();
+constexpr XnorKernel xnor_kernel_avx2 =
+    tiled_entry<XnorKernel>("xnor_gemm_b1_4x8_avx2", Isa::avx2, feature::avx2_bundle, kUkernels, kNR);
 
 }  // namespace ik::cpu::detail

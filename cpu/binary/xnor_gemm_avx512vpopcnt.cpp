@@ -129,23 +129,9 @@ constexpr std::array<XnorMicrokernel, 6> k6x32 = {ukernel_6x32<1>, ukernel_6x32<
 constexpr std::array<XnorMicrokernel, 4> k4x16hs = {ukernel_4x16_hs<1>, ukernel_4x16_hs<2>, ukernel_4x16_hs<3>, ukernel_4x16_hs<4>};
 }  // namespace
 
-constexpr XnorKernel xnor_kernel_avx512vpopcnt = [] {
-  XnorKernel k;
-  k.name = "xnor_gemm_b1_6x32_avx512vpopcnt";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle | feature::avx512vpopcntdq;
-  k.set_ukernels(k6x32);
-  k.nr = 32;
-  return k;
-}();
-constexpr XnorKernel xnor_kernel_hs_avx512vpopcnt = [] {
-  XnorKernel k;
-  k.name = "xnor_gemm_b1_4x16_hs_avx512vpopcnt";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle | feature::avx512vpopcntdq;
-  k.set_ukernels(k4x16hs);
-  k.nr = 16;
-  return k;
-}();
+constexpr XnorKernel xnor_kernel_avx512vpopcnt =
+    tiled_entry<XnorKernel>("xnor_gemm_b1_6x32_avx512vpopcnt", Isa::avx512, feature::avx512_bundle | feature::avx512vpopcntdq, k6x32, 32);
+constexpr XnorKernel xnor_kernel_hs_avx512vpopcnt =
+    tiled_entry<XnorKernel>("xnor_gemm_b1_4x16_hs_avx512vpopcnt", Isa::avx512, feature::avx512_bundle | feature::avx512vpopcntdq, k4x16hs, 16);
 
 }  // namespace ik::cpu::detail

@@ -40,13 +40,7 @@ void ukernel_4x4(index_t kw, const std::uint64_t* a, index_t lda, const std::uin
 constexpr std::array<XnorMicrokernel, 4> kUkernels = {ukernel_4x4<1>, ukernel_4x4<2>, ukernel_4x4<3>, ukernel_4x4<4>};
 }  // namespace
 
-constexpr XnorKernel xnor_kernel_scalar = [] {
-  XnorKernel k;
-  k.name = "xnor_gemm_b1_4x4_scalar";
-  k.isa = Isa::scalar;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
-  return k;
-}();
+constexpr XnorKernel xnor_kernel_scalar =
+    tiled_entry<XnorKernel>("xnor_gemm_b1_4x4_scalar", Isa::scalar, 0, kUkernels, kNR);
 
 }  // namespace ik::cpu::detail

@@ -131,9 +131,7 @@ constexpr auto kUkernels = table(std::make_integer_sequence<int, kMR>{});
 }  // namespace
 
 constexpr Bf16gemmKernel bf16gemm_kernel_amx = [] {
-  Bf16gemmKernel k;
-  k.name = "bf16gemm_32x32_avx512amx";
-  k.isa = Isa::avx512;
+  auto k = entry<Bf16gemmKernel>("bf16gemm_32x32_avx512amx", Isa::avx512, 0);
   // The epilogue and the M = 1 path are AVX-512 with AVX512_BF16; the tiles AMX-BF16.
   k.requires = feature::avx512_bundle | feature::avx512bf16 | feature::amx_tile | feature::amx_bf16;
   k.set_ukernels(kUkernels);

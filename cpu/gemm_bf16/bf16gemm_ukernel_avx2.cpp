@@ -34,12 +34,7 @@ constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kU
 }  // namespace
 
 constexpr Bf16gemmKernel bf16gemm_kernel_avx2 = [] {
-  Bf16gemmKernel k;
-  k.name = "bf16gemm_6x16_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<Bf16gemmKernel>("bf16gemm_6x16_avx2", Isa::avx2, feature::avx2_bundle, kUkernels, kNR);
   k.blk = gemm_driver::blocking(kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072);
   return k;
 }();

@@ -133,12 +133,7 @@ void bf16gemm_dpbf16_m1(index_t k, const void* a, const void* b, float* c, index
 }
 
 constexpr Bf16gemmKernel bf16gemm_kernel_avx512bf16 = [] {
-  Bf16gemmKernel k;
-  k.name = "bf16gemm_14x32_avx512bf16";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle | feature::avx512bf16;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<Bf16gemmKernel>("bf16gemm_14x32_avx512bf16", Isa::avx512, feature::avx512_bundle | feature::avx512bf16, kUkernels, kNR);
   k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC, /*k_group=*/2);
   return k;
 }();

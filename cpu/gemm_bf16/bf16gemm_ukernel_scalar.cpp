@@ -25,11 +25,7 @@ constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kU
 }  // namespace
 
 constexpr Bf16gemmKernel bf16gemm_kernel_scalar = [] {
-  Bf16gemmKernel k;
-  k.name = "bf16gemm_4x8_scalar";
-  k.isa = Isa::scalar;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<Bf16gemmKernel>("bf16gemm_4x8_scalar", Isa::scalar, 0, kUkernels, kNR);
   k.blk = gemm_driver::blocking(kMR, kNR, /*mc=*/64, /*kc=*/256, /*nc=*/1024);
   return k;
 }();

@@ -42,12 +42,7 @@ constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kU
 }  // namespace
 
 constexpr Bf16gemmKernel bf16gemm_kernel_avx512 = [] {
-  Bf16gemmKernel k;
-  k.name = "bf16gemm_14x32_avx512";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<Bf16gemmKernel>("bf16gemm_14x32_avx512", Isa::avx512, feature::avx512_bundle, kUkernels, kNR);
   k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKC, kNC);
   return k;
 }();

@@ -44,12 +44,7 @@ constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kU
 }  // namespace
 
 constexpr HgemmKernel hgemm_kernel_avx2 = [] {
-  HgemmKernel k;
-  k.name = "hgemm_6x16_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<HgemmKernel>("hgemm_6x16_avx2", Isa::avx2, feature::avx2_bundle, kUkernels, kNR);
   k.blk = gemm_driver::blocking(kMR, kNR, /*mc=*/96, /*kc=*/256, /*nc=*/3072);
   // B staged in fp32 from 4 row tiles per thread on (256 x 1024 x 4 B = 1 MiB of L2): the 2
   // VCVTPH2PS ymm per 12 FMAs share ports 0 and 1 with the FMAs. Measured on a Xeon, 1 thread,

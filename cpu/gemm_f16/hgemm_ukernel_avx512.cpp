@@ -72,12 +72,7 @@ constexpr std::array<gemm_driver::Microkernel, kMR> kUkernels = {kUkernel<1>, kU
 }  // namespace
 
 constexpr HgemmKernel hgemm_kernel_avx512 = [] {
-  HgemmKernel k;
-  k.name = "hgemm_14x32_avx512";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<HgemmKernel>("hgemm_14x32_avx512", Isa::avx512, feature::avx512_bundle, kUkernels, kNR);
   k.blk = gemm_driver::blocking(kMR, kNR, kMC, kKCf16, kNC);
   k.staged.uk = kStagedUkernels;
   k.staged.widen = &widen_staged_b;

@@ -1,48 +1,20 @@
 # Build manifest of cpu/gemm_f32/: what to copy and how to compile it (README: "Copying one kernel").
-# Read by the Makefile (libik.a is built from the manifests) and by `make copy-check`.
-#   <f>_SRCS          every source of the folder
-#   <f>_FLAGS.<file>  the ISA flags of that source and of no other (empty: baseline x86-64;
-#                     the dispatcher picks the ISA path at run time from CPUID)
-#   <f>_HDRS          every header of the folder
-#   <f>_COMMON        the files of common/ the family needs to compile and link on its own,
-#                     headers and sources, as the #include graph gives them (checked by
-#                     tools/check_manifests.py), plus common/dispatch.*, plus common/manifest.mk
-#                     (the flags of those sources)
-#   <f>_REFERENCE     the files of reference/ it needs (none: kernels never include the oracle)
-#   <f>_NEEDS         the other families whose headers it includes (none)
+# Read by the Makefile (libik.a is built from the manifests) and by `make copy-check`; the
+# format, and the flag bundles and common files named below, are in common/manifest.mk.
 IK_MANIFESTS += gemm_f32
 gemm_f32_DIR := cpu/gemm_f32
 
-gemm_f32_SRCS := \
-  cpu/gemm_f32/gemm_f32.cpp \
-  cpu/gemm_f32/sgemm_ladder.cpp \
-  cpu/gemm_f32/sgemm_ukernel_scalar.cpp \
-  cpu/gemm_f32/sgemm_ukernel_avx2.cpp \
-  cpu/gemm_f32/sgemm_ukernel_avx512.cpp \
-  cpu/gemm_f32/cblas_sgemm.cpp
+gemm_f32_SRCS := $(addprefix cpu/gemm_f32/, \
+  gemm_f32.cpp sgemm_ladder.cpp sgemm_ukernel_scalar.cpp sgemm_ukernel_avx2.cpp \
+  sgemm_ukernel_avx512.cpp cblas_sgemm.cpp)
 
-gemm_f32_FLAGS.gemm_f32.cpp             :=
-gemm_f32_FLAGS.sgemm_ladder.cpp         :=
-gemm_f32_FLAGS.sgemm_ukernel_scalar.cpp :=
-gemm_f32_FLAGS.sgemm_ukernel_avx2.cpp   := -mavx2 -mfma -mf16c
-gemm_f32_FLAGS.sgemm_ukernel_avx512.cpp := -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
-gemm_f32_FLAGS.cblas_sgemm.cpp          :=
+gemm_f32_FLAGS.sgemm_ukernel_avx2.cpp   := $(IK_FLAGS_AVX2)
+gemm_f32_FLAGS.sgemm_ukernel_avx512.cpp := $(IK_FLAGS_AVX512)
+gemm_f32_HDRS := $(addprefix cpu/gemm_f32/,gemm_f32.h sgemm_internal.h)
 
-gemm_f32_HDRS := \
-  cpu/gemm_f32/gemm_f32.h \
-  cpu/gemm_f32/sgemm_internal.h
-
-gemm_f32_COMMON := \
-  common/manifest.mk \
-  common/aligned_buffer.h \
+gemm_f32_COMMON := $(IK_COMMON_CORE) \
   common/blas_types.h \
-  common/cpu_features.cpp \
-  common/cpu_features.h \
-  common/dispatch.cpp \
-  common/dispatch.h \
-  common/error.h \
-  common/gemm_driver.h \
-  common/matrix.h
+  common/gemm_driver.h
 
 gemm_f32_REFERENCE :=
 gemm_f32_NEEDS     :=

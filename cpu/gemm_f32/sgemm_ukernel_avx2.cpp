@@ -157,12 +157,7 @@ constexpr std::array<SgemmMicrokernel, kMR> kUkernels = {&ukernel_avx2<1>, &uker
 }  // namespace
 
 constexpr SgemmKernel sgemm_kernel_avx2 = [] {
-  SgemmKernel k;
-  k.name = "sgemm_6x16_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<SgemmKernel>("sgemm_6x16_avx2", Isa::avx2, feature::avx2_bundle, kUkernels, kNR);
   k.mc = 96;
   k.kc = 256;
   k.nc = 3072;

@@ -295,12 +295,7 @@ constexpr auto kUkernels = ukernel_table(std::make_integer_sequence<int, kMR>{})
 }  // namespace
 
 constexpr SgemmKernel sgemm_kernel_avx512 = [] {
-  SgemmKernel k;
-  k.name = "sgemm_14x32_avx512";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<SgemmKernel>("sgemm_14x32_avx512", Isa::avx512, feature::avx512_bundle, kUkernels, kNR);
   k.mc = kMC;
   k.kc = kKC;
   k.nc = kNC;

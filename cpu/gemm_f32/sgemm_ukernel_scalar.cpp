@@ -40,11 +40,7 @@ constexpr std::array<SgemmMicrokernel, kMR> kUkernels = {&ukernel_scalar<1>, &uk
 }  // namespace
 
 constexpr SgemmKernel sgemm_kernel_scalar = [] {
-  SgemmKernel k;
-  k.name = "sgemm_4x8_scalar";
-  k.isa = Isa::scalar;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<SgemmKernel>("sgemm_4x8_scalar", Isa::scalar, 0, kUkernels, kNR);
   k.mc = 64;
   k.kc = 256;
   k.nc = 1024;

@@ -231,10 +231,7 @@ void block_amx(const S8BlockArgs& b) {
 }  // namespace
 
 constexpr S8Kernel gemm_s8_kernel_amx = [] {
-  S8Kernel k;
-  k.name = "gemm_u8s8s32_32x32_avx512amx";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle | feature::avx512vnni | feature::amx_tile | feature::amx_int8;
+  auto k = entry<S8Kernel>("gemm_u8s8s32_32x32_avx512amx", Isa::avx512, feature::avx512_bundle | feature::avx512vnni | feature::amx_tile | feature::amx_int8);
   k.mr = kMR;
   k.nr = kNR;
   k.kg = kKG;

@@ -67,12 +67,7 @@ constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_avx2<1>, &ukernel
 }  // namespace
 
 constexpr S8Kernel gemm_s8_kernel_avx2 = [] {
-  S8Kernel k;
-  k.name = "gemm_u8s8s32_6x16_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<S8Kernel>("gemm_u8s8s32_6x16_avx2", Isa::avx2, feature::avx2_bundle, kUkernels, kNR);
   k.kg = kKG;
   k.a_pack = S8APack::u16x2;
   k.mc = kMC;

@@ -68,12 +68,7 @@ constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_avxvnni<1>, &uker
 }  // namespace
 
 constexpr S8Kernel gemm_s8_kernel_avx2vnni = [] {
-  S8Kernel k;
-  k.name = "gemm_u8s8s32_6x16_avx2vnni";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle | feature::avxvnni;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<S8Kernel>("gemm_u8s8s32_6x16_avx2vnni", Isa::avx2, feature::avx2_bundle | feature::avxvnni, kUkernels, kNR);
   k.kg = kKG;
   k.a_pack = S8APack::u8x4;
   k.mc = kMC;

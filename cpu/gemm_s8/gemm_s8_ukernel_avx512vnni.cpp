@@ -113,12 +113,7 @@ constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_vnni<1>, &ukernel
 }  // namespace
 
 constexpr S8Kernel gemm_s8_kernel_avx512vnni = [] {
-  S8Kernel k;
-  k.name = "gemm_u8s8s32_6x64_avx512vnni";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle | feature::avx512vnni;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<S8Kernel>("gemm_u8s8s32_6x64_avx512vnni", Isa::avx512, feature::avx512_bundle | feature::avx512vnni, kUkernels, kNR);
   k.kg = kKG;
   k.a_pack = S8APack::u8x4;
   k.mc = kMC;

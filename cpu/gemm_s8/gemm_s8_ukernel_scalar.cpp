@@ -48,11 +48,7 @@ constexpr std::array<S8Microkernel, kMR> kUkernels = {&ukernel_scalar<1>, &ukern
 }  // namespace
 
 constexpr S8Kernel gemm_s8_kernel_scalar = [] {
-  S8Kernel k;
-  k.name = "gemm_u8s8s32_4x16_scalar";
-  k.isa = Isa::scalar;
-  k.set_ukernels(kUkernels);
-  k.nr = kNR;
+  auto k = tiled_entry<S8Kernel>("gemm_u8s8s32_4x16_scalar", Isa::scalar, 0, kUkernels, kNR);
   k.kg = kKG;
   k.a_pack = S8APack::u8x4;
   k.mc = 64;

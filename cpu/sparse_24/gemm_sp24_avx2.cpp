@@ -106,11 +106,8 @@ void gemv_avx2(const Sparse24Matrix& W, index_t r0, index_t r1, const float* xpa
 }  // namespace
 
 constexpr Sp24Kernel sp24_kernel_avx2 = [] {
-  Sp24Kernel k;
-  k.name = "gemm_sp24_f32_3x32_avx2";
+  auto k = entry<Sp24Kernel>("gemm_sp24_f32_3x32_avx2", Isa::avx2, feature::avx2_bundle);
   k.gemv_name = "gemv_sp24_f32_gather8_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
   k.mr = kMR;
   k.nr = kNR;
   k.kc = kKC;

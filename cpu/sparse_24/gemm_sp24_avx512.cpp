@@ -166,11 +166,8 @@ void gemv_avx512(const Sparse24Matrix& W, index_t r0, index_t r1, const float* x
 }  // namespace
 
 constexpr Sp24Kernel sp24_kernel_avx512 = [] {
-  Sp24Kernel k;
-  k.name = "gemm_sp24_f32_6x64_avx512";
+  auto k = entry<Sp24Kernel>("gemm_sp24_f32_6x64_avx512", Isa::avx512, feature::avx512_bundle);
   k.gemv_name = "gemv_sp24_f32_perm16_avx512";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle;
   k.mr = kMR;
   k.nr = kNR;
   k.kc = kKC;

@@ -48,10 +48,8 @@ void gemv_scalar(const Sparse24Matrix& W, index_t r0, index_t r1, const float* x
 }  // namespace
 
 constexpr Sp24Kernel sp24_kernel_scalar = [] {
-  Sp24Kernel k;
-  k.name = "gemm_sp24_f32_scalar";
+  auto k = entry<Sp24Kernel>("gemm_sp24_f32_scalar", Isa::scalar, 0);
   k.gemv_name = "gemv_sp24_f32_scalar";
-  k.isa = Isa::scalar;
   k.mr = kMR;
   k.nr = kNR;
   k.kc = kKC;

@@ -1,42 +1,18 @@
 # Build manifest of cpu/sparse_csr/: what to copy and how to compile it (README: "Copying one kernel").
-# Read by the Makefile (libik.a is built from the manifests) and by `make copy-check`.
-#   <f>_SRCS          every source of the folder
-#   <f>_FLAGS.<file>  the ISA flags of that source and of no other (empty: baseline x86-64;
-#                     the dispatcher picks the ISA path at run time from CPUID)
-#   <f>_HDRS          every header of the folder
-#   <f>_COMMON        the files of common/ the family needs to compile and link on its own,
-#                     headers and sources, as the #include graph gives them (checked by
-#                     tools/check_manifests.py), plus common/dispatch.*, plus common/manifest.mk
-#                     (the flags of those sources)
-#   <f>_REFERENCE     the files of reference/ it needs (none: kernels never include the oracle)
-#   <f>_NEEDS         the other families whose headers it includes (none)
+# Read by the Makefile (libik.a is built from the manifests) and by `make copy-check`; the
+# format, and the flag bundles and common files named below, are in common/manifest.mk.
 IK_MANIFESTS += sparse_csr
 sparse_csr_DIR := cpu/sparse_csr
 
-sparse_csr_SRCS := \
-  cpu/sparse_csr/sparse_csr.cpp \
-  cpu/sparse_csr/spmm_csr_scalar.cpp \
-  cpu/sparse_csr/spmm_csr_avx2.cpp \
-  cpu/sparse_csr/spmm_csr_avx512.cpp
+sparse_csr_SRCS := $(addprefix cpu/sparse_csr/, \
+  sparse_csr.cpp spmm_csr_scalar.cpp spmm_csr_avx2.cpp spmm_csr_avx512.cpp)
 
-sparse_csr_FLAGS.sparse_csr.cpp      :=
-sparse_csr_FLAGS.spmm_csr_scalar.cpp :=
-sparse_csr_FLAGS.spmm_csr_avx2.cpp   := -mavx2 -mfma -mf16c
-sparse_csr_FLAGS.spmm_csr_avx512.cpp := -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512dq
+sparse_csr_FLAGS.spmm_csr_avx2.cpp   := $(IK_FLAGS_AVX2)
+sparse_csr_FLAGS.spmm_csr_avx512.cpp := $(IK_FLAGS_AVX512)
 
-sparse_csr_HDRS := \
-  cpu/sparse_csr/sparse_csr.h \
-  cpu/sparse_csr/sparse_csr_internal.h
+sparse_csr_HDRS := $(addprefix cpu/sparse_csr/,sparse_csr.h sparse_csr_internal.h)
 
-sparse_csr_COMMON := \
-  common/manifest.mk \
-  common/aligned_buffer.h \
-  common/cpu_features.cpp \
-  common/cpu_features.h \
-  common/dispatch.cpp \
-  common/dispatch.h \
-  common/error.h \
-  common/matrix.h
+sparse_csr_COMMON := $(IK_COMMON_CORE)
 
 sparse_csr_REFERENCE :=
 sparse_csr_NEEDS     :=

@@ -139,11 +139,8 @@ void spmv_avx2(const std::int64_t* row_ptr, const std::int32_t* col_idx, const f
 }  // namespace
 
 constexpr SpmmCsrKernel spmm_csr_kernel_avx2 = [] {
-  SpmmCsrKernel k;
-  k.name = "spmm_csr_f32_nr32_avx2";
+  auto k = entry<SpmmCsrKernel>("spmm_csr_f32_nr32_avx2", Isa::avx2, feature::avx2_bundle);
   k.spmv_name = "spmv_csr_f32_gather8_avx2";
-  k.isa = Isa::avx2;
-  k.requires = feature::avx2_bundle;
   k.nr = static_cast<int>(kNR);
   k.spmm = spmm_avx2;
   k.spmv = spmv_avx2;

@@ -218,11 +218,8 @@ void spmv_avx512(const std::int64_t* row_ptr, const Index* col_idx, const float*
 }  // namespace
 
 constexpr SpmmCsrKernel spmm_csr_kernel_avx512 = [] {
-  SpmmCsrKernel k;
-  k.name = "spmm_csr_f32_nr128_avx512";
+  auto k = entry<SpmmCsrKernel>("spmm_csr_f32_nr128_avx512", Isa::avx512, feature::avx512_bundle);
   k.spmv_name = "spmv_csr_f32_gather16_avx512";
-  k.isa = Isa::avx512;
-  k.requires = feature::avx512_bundle;
   k.nr = static_cast<int>(kNR);
   k.spmm = spmm_avx512;
   k.spmv = spmv_avx512<std::int32_t>;

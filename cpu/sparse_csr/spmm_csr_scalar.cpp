@@ -45,10 +45,8 @@ void spmv_scalar(const std::int64_t* row_ptr, const std::int32_t* col_idx, const
 }  // namespace
 
 constexpr SpmmCsrKernel spmm_csr_kernel_scalar = [] {
-  SpmmCsrKernel k;
-  k.name = "spmm_csr_f32_scalar";
+  auto k = entry<SpmmCsrKernel>("spmm_csr_f32_scalar", Isa::scalar, 0);
   k.spmv_name = "spmv_csr_f32_scalar";
-  k.isa = Isa::scalar;
   k.nr = static_cast<int>(kChunk);
   k.spmm = spmm_scalar;
   k.spmv = spmv_scalar;
