@@ -44,6 +44,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/aligned_buffer.h"
@@ -124,6 +125,18 @@ void sgemm(Layout layout, Trans transa, Trans transb, index_t M, index_t N, inde
 class SgemmPackedWeights {
  public:
   SgemmPackedWeights() = default;
+  // Moved-from: the empty SgemmPackedWeights (its uses throw ik::Error), not a shell that
+  // keeps its dimensions while its buffers are gone.
+  SgemmPackedWeights(SgemmPackedWeights&& o) noexcept { *this = std::move(o); }
+  SgemmPackedWeights& operator=(SgemmPackedWeights&& o) noexcept {
+    if (this != &o) {
+      k_ = std::exchange(o.k_, 0);
+      n_ = std::exchange(o.n_, 0);
+      kernel_ = std::exchange(o.kernel_, nullptr);
+      data_ = std::move(o.data_);
+    }
+    return *this;
+  }
   index_t K() const { return k_; }
   index_t N() const { return n_; }
   const SgemmKernel& kernel() const { return *kernel_; }

@@ -45,6 +45,7 @@
 // Test:  make test ARGS='-tc=sparse_24*'      Bench: make bench FILTER='sparse_24'
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "common/aligned_buffer.h"
@@ -61,6 +62,19 @@ void prune_24(index_t rows, index_t cols, float* W, index_t ldw);
 class Sparse24Matrix {
  public:
   Sparse24Matrix() = default;
+  // Moved-from: the empty Sparse24Matrix (its uses throw ik::Error), not a shell that
+  // keeps its dimensions while its buffers are gone.
+  Sparse24Matrix(Sparse24Matrix&& o) noexcept { *this = std::move(o); }
+  Sparse24Matrix& operator=(Sparse24Matrix&& o) noexcept {
+    if (this != &o) {
+      rows_ = std::exchange(o.rows_, 0);
+      cols_ = std::exchange(o.cols_, 0);
+      kpad_ = std::exchange(o.kpad_, 0);
+      values_ = std::move(o.values_);
+      meta_ = std::move(o.meta_);
+    }
+    return *this;
+  }
   index_t rows() const { return rows_; }
   index_t cols() const { return cols_; }              // K
   index_t padded_cols() const { return kpad_; }       // Kpad = round_up(K, 32)
