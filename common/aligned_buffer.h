@@ -79,4 +79,26 @@ class AlignedBuffer {
   std::size_t size_ = 0;
 };
 
+// A field that a move leaves value-initialized (a copy copies it): the dimensions and kernel of a
+// prepared weight, whose buffers a move empties, so that a moved-from weight is the empty object
+// (its run calls throw ik::Error) rather than a shell with dimensions and no data.
+template <class T>
+class ResetOnMove {
+ public:
+  ResetOnMove() = default;
+  ResetOnMove(T v) : v_(v) {}  // NOLINT: converts like the T it holds
+  ResetOnMove(const ResetOnMove&) = default;
+  ResetOnMove& operator=(const ResetOnMove&) = default;
+  ResetOnMove(ResetOnMove&& o) noexcept : v_(std::exchange(o.v_, T{})) {}
+  ResetOnMove& operator=(ResetOnMove&& o) noexcept {
+    if (this != &o) v_ = std::exchange(o.v_, T{});
+    return *this;
+  }
+  operator T() const { return v_; }  // NOLINT
+  T operator->() const { return v_; }
+
+ private:
+  T v_{};
+};
+
 }  // namespace ik

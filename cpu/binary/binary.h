@@ -37,7 +37,6 @@
 // Test: make test ARGS='-tc=binary:*'     Bench: make bench FILTER='binary/'
 #pragma once
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "common/aligned_buffer.h"
@@ -112,20 +111,6 @@ void bitpack_sign(index_t rows, index_t K, const float* x, index_t ldx, std::uin
 
 class BinaryPackedWeights {
  public:
-  BinaryPackedWeights() = default;
-  // Moved-from: the empty BinaryPackedWeights (its uses throw ik::Error), not a shell that
-  // keeps its dimensions while its buffers are gone.
-  BinaryPackedWeights(BinaryPackedWeights&& o) noexcept { *this = std::move(o); }
-  BinaryPackedWeights& operator=(BinaryPackedWeights&& o) noexcept {
-    if (this != &o) {
-      n_ = std::exchange(o.n_, 0);
-      k_ = std::exchange(o.k_, 0);
-      words_ = std::exchange(o.words_, 0);
-      data_ = std::move(o.data_);
-      alpha_ = std::move(o.alpha_);
-    }
-    return *this;
-  }
   index_t N() const { return n_; }
   index_t K() const { return k_; }              // logical bits per row
   index_t words() const { return words_; }      // words per row (>= ceil(K/64) for conv)
@@ -138,7 +123,7 @@ class BinaryPackedWeights {
   friend BinaryPackedWeights binary_pack_weights(index_t, index_t, const float*, index_t, const BinaryOptions&);
   friend BinaryPackedWeights binary_pack_bits(index_t, index_t, index_t, const std::uint64_t*, index_t,
                                         const float*);
-  index_t n_ = 0, k_ = 0, words_ = 0;
+  ResetOnMove<index_t> n_, k_, words_;  // reset by a move (common/aligned_buffer.h), as data_ is
   AlignedBuffer<std::uint64_t> data_;  // [panel][word][32]
   AlignedBuffer<float> alpha_;
 };

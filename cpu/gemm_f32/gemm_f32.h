@@ -44,7 +44,6 @@
 #include <array>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "common/aligned_buffer.h"
@@ -125,18 +124,6 @@ void sgemm(Layout layout, Trans transa, Trans transb, index_t M, index_t N, inde
 class SgemmPackedWeights {
  public:
   SgemmPackedWeights() = default;
-  // Moved-from: the empty SgemmPackedWeights (its uses throw ik::Error), not a shell that
-  // keeps its dimensions while its buffers are gone.
-  SgemmPackedWeights(SgemmPackedWeights&& o) noexcept { *this = std::move(o); }
-  SgemmPackedWeights& operator=(SgemmPackedWeights&& o) noexcept {
-    if (this != &o) {
-      k_ = std::exchange(o.k_, 0);
-      n_ = std::exchange(o.n_, 0);
-      kernel_ = std::exchange(o.kernel_, nullptr);
-      data_ = std::move(o.data_);
-    }
-    return *this;
-  }
   index_t K() const { return k_; }
   index_t N() const { return n_; }
   const SgemmKernel& kernel() const { return *kernel_; }
@@ -147,8 +134,8 @@ class SgemmPackedWeights {
   friend SgemmPackedWeights sgemm_pack_b(WeightLayout, index_t, index_t, const float*, index_t, const GemmOptions&);
   friend void sgemm_packed(index_t, index_t, index_t, float, const float*, index_t, const SgemmPackedWeights&,
                            float, float*, index_t, const GemmOptions&);
-  index_t k_ = 0, n_ = 0;
-  const SgemmKernel* kernel_ = nullptr;
+  ResetOnMove<index_t> k_, n_;  // reset by a move (common/aligned_buffer.h), as data_ is
+  ResetOnMove<const SgemmKernel*> kernel_;
   AlignedBuffer<float> data_;  // [pc block][NR panel][k][NR]
 };
 

@@ -73,7 +73,6 @@
 // Test:  make test ARGS='-tc=gemm_s8:*'     Bench: make bench FILTER=gemm_s8
 #pragma once
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "common/aligned_buffer.h"
@@ -162,23 +161,6 @@ inline constexpr std::int32_t kS8MaxAbsBias = std::int32_t(1) << 30;
 class GemmS8PackedWeights {
  public:
   GemmS8PackedWeights() = default;
-  // Moved-from: the empty GemmS8PackedWeights (its uses throw ik::Error), not a shell that
-  // keeps its dimensions while its buffers are gone.
-  GemmS8PackedWeights(GemmS8PackedWeights&& o) noexcept { *this = std::move(o); }
-  GemmS8PackedWeights& operator=(GemmS8PackedWeights&& o) noexcept {
-    if (this != &o) {
-      k_ = std::exchange(o.k_, 0);
-      n_ = std::exchange(o.n_, 0);
-      kp_ = std::exchange(o.kp_, 0);
-      per_channel_ = std::exchange(o.per_channel_, false);
-      kernel_ = std::exchange(o.kernel_, nullptr);
-      id_ = std::exchange(o.id_, 0);
-      data_ = std::move(o.data_);
-      colsum_ = std::move(o.colsum_);
-      scales_ = std::move(o.scales_);
-    }
-    return *this;
-  }
   index_t K() const { return k_; }
   index_t N() const { return n_; }
   index_t Kp() const { return kp_; }
@@ -194,9 +176,9 @@ class GemmS8PackedWeights {
  private:
   friend GemmS8PackedWeights gemm_s8_pack_weights(WeightLayout, index_t, index_t, const std::int8_t*, index_t,
                                              const float*, bool, const S8Options&);
-  index_t k_ = 0, n_ = 0, kp_ = 0;
+  ResetOnMove<index_t> k_, n_, kp_;  // reset by a move (common/aligned_buffer.h), as data_ is
   bool per_channel_ = false;
-  const S8Kernel* kernel_ = nullptr;
+  ResetOnMove<const S8Kernel*> kernel_;
   std::uint64_t id_ = 0;
   AlignedBuffer<std::int8_t> data_;
   AlignedBuffer<std::int32_t> colsum_;
@@ -217,20 +199,6 @@ GemmS8PackedWeights gemm_s8_pack_weights_f32(WeightLayout layout, index_t K, ind
 class RequantU8 {
  public:
   RequantU8() = default;
-  // Moved-from: the empty RequantU8 (its uses throw ik::Error), not a shell that
-  // keeps its dimensions while its buffers are gone.
-  RequantU8(RequantU8&& o) noexcept { *this = std::move(o); }
-  RequantU8& operator=(RequantU8&& o) noexcept {
-    if (this != &o) {
-      n_ = std::exchange(o.n_, 0);
-      a_scale_ = std::exchange(o.a_scale_, 0.0f);
-      c_ = std::exchange(o.c_, QuantParams{});
-      weight_id_ = std::exchange(o.weight_id_, 0);
-      mult_ = std::move(o.mult_);
-      shift_ = std::move(o.shift_);
-    }
-    return *this;
-  }
   bool empty() const { return n_ == 0; }
   index_t N() const { return n_; }
   float a_scale() const { return a_scale_; }
@@ -241,7 +209,7 @@ class RequantU8 {
 
  private:
   friend RequantU8 gemm_s8_make_requant(const GemmS8PackedWeights&, float, QuantParams);
-  index_t n_ = 0;
+  ResetOnMove<index_t> n_;  // reset by a move, as mult_ and shift_ are
   float a_scale_ = 0;
   QuantParams c_;
   std::uint64_t weight_id_ = 0;

@@ -45,7 +45,6 @@
 // Test:  make test ARGS='-tc=sparse_24*'      Bench: make bench FILTER='sparse_24'
 #pragma once
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "common/aligned_buffer.h"
@@ -62,19 +61,6 @@ void prune_24(index_t rows, index_t cols, float* W, index_t ldw);
 class Sparse24Matrix {
  public:
   Sparse24Matrix() = default;
-  // Moved-from: the empty Sparse24Matrix (its uses throw ik::Error), not a shell that
-  // keeps its dimensions while its buffers are gone.
-  Sparse24Matrix(Sparse24Matrix&& o) noexcept { *this = std::move(o); }
-  Sparse24Matrix& operator=(Sparse24Matrix&& o) noexcept {
-    if (this != &o) {
-      rows_ = std::exchange(o.rows_, 0);
-      cols_ = std::exchange(o.cols_, 0);
-      kpad_ = std::exchange(o.kpad_, 0);
-      values_ = std::move(o.values_);
-      meta_ = std::move(o.meta_);
-    }
-    return *this;
-  }
   index_t rows() const { return rows_; }
   index_t cols() const { return cols_; }              // K
   index_t padded_cols() const { return kpad_; }       // Kpad = round_up(K, 32)
@@ -88,7 +74,7 @@ class Sparse24Matrix {
  private:
   friend Sparse24Matrix sp24_compress(index_t, index_t, const float*, index_t);
   friend Sparse24Matrix sp24_from_arrays(index_t, index_t, const float*, const std::uint32_t*);
-  index_t rows_ = 0, cols_ = 0, kpad_ = 0;
+  ResetOnMove<index_t> rows_, cols_, kpad_;  // a move leaves the 0 x 0 matrix (aligned_buffer.h)
   AlignedBuffer<float> values_;          // rows x ld_values
   AlignedBuffer<std::uint32_t> meta_;    // rows x ld_meta
 };

@@ -46,9 +46,9 @@
 // Test:  make test ARGS='-tc=sparse_csr*'      Bench: make bench FILTER='sparse'
 #pragma once
 #include <cstdint>
-#include <utility>
 #include <vector>
 
+#include "common/aligned_buffer.h"
 #include "common/dispatch.h"
 #include "common/matrix.h"
 
@@ -87,23 +87,6 @@ void csr_validate(const CsrView& csr, std::int64_t nnz = -1);
 class CsrMatrix {
  public:
   CsrMatrix() = default;
-  CsrMatrix(const CsrMatrix&) = default;  // copyable (plain arrays), e.g. for cold-cache copies
-  CsrMatrix& operator=(const CsrMatrix&) = default;
-  // Moved-from: the empty CsrMatrix (its uses throw ik::Error), not a shell that
-  // keeps its dimensions while its buffers are gone.
-  CsrMatrix(CsrMatrix&& o) noexcept { *this = std::move(o); }
-  CsrMatrix& operator=(CsrMatrix&& o) noexcept {
-    if (this != &o) {
-      rows_ = std::exchange(o.rows_, 0);
-      cols_ = std::exchange(o.cols_, 0);
-      row_ptr_ = std::move(o.row_ptr_);
-      col_idx_ = std::move(o.col_idx_);
-      values_ = std::move(o.values_);
-      kblock_off_ = std::move(o.kblock_off_);
-      col_idx16_ = std::move(o.col_idx16_);
-    }
-    return *this;
-  }
   index_t rows() const { return rows_; }
   index_t cols() const { return cols_; }
   std::int64_t nnz() const { return row_ptr_.empty() ? 0 : row_ptr_.back(); }
@@ -129,7 +112,7 @@ class CsrMatrix {
  private:
   friend CsrMatrix csr_from_dense(index_t, index_t, const float*, index_t);
   friend CsrMatrix csr_from_arrays(const CsrView&, std::int64_t);
-  index_t rows_ = 0, cols_ = 0;
+  ResetOnMove<index_t> rows_, cols_;  // a move leaves the 0 x 0 matrix (aligned_buffer.h)
   std::vector<std::int64_t> row_ptr_;
   std::vector<std::int32_t> col_idx_;
   std::vector<float> values_;
