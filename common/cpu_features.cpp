@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <sstream>
 
 #include "common/error.h"
 
@@ -127,27 +126,12 @@ std::string feature_names(FeatureMask mask) {
 
 std::string cpu_features_string() {
   const CpuFeatures& f = cpu_features();
-  std::ostringstream os;
-  auto put = [&](const char* name, bool on) { if (on) os << ' ' << name; };
-  os << "cpu:";
-  put("os-avx", f.os_avx);
-  put("os-avx512", f.os_avx512);
-  put("avx2", f.avx2);
-  put("fma", f.fma);
-  put("f16c", f.f16c);
-  put("avx512f", f.avx512f);
-  put("avx512bw", f.avx512bw);
-  put("avx512vl", f.avx512vl);
-  put("avx512dq", f.avx512dq);
-  put("avx512vnni", f.avx512vnni);
-  put("avx512bf16", f.avx512bf16);
-  put("avx512vpopcntdq", f.avx512vpopcntdq);
-  put("avx512bitalg", f.avx512bitalg);
-  put("avxvnni", f.avxvnni);
-  put("amx-tile", f.amx_tile);
-  put("amx-bf16", f.amx_bf16);
-  put("amx-int8", f.amx_int8);
-  return os.str();
+  std::string s = "cpu:";
+  if (f.os_avx) s += " os-avx";
+  if (f.os_avx512) s += " os-avx512";
+  if (f.mask) s += " " + feature_names(f.mask);
+  if (f.amx_tile && !(f.mask & feature::amx_tile)) s += " amx (tile state not permitted)";
+  return s;
 }
 
 const char* isa_name(Isa isa) {
@@ -158,8 +142,6 @@ const char* isa_name(Isa isa) {
   }
   return "?";
 }
-
-bool amx_permitted() { return (cpu_features().mask & feature::amx_tile) != 0; }
 
 bool isa_supported(Isa isa) {
   switch (isa) {

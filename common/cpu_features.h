@@ -30,7 +30,7 @@ constexpr FeatureMask avx512bf16 = 1ull << 8;
 constexpr FeatureMask avx512vpopcntdq = 1ull << 9;
 constexpr FeatureMask avx512bitalg = 1ull << 10;
 constexpr FeatureMask avxvnni = 1ull << 11;     // VEX-encoded VNNI (Alder Lake, Sapphire Rapids, Zen 5)
-constexpr FeatureMask amx_tile = 1ull << 12;    // with the Linux permission (amx_permitted)
+constexpr FeatureMask amx_tile = 1ull << 12;    // only with the Linux permission (cpu_features.cpp)
 constexpr FeatureMask amx_int8 = 1ull << 13;
 constexpr FeatureMask amx_bf16 = 1ull << 14;
 constexpr int kCount = 15;
@@ -51,20 +51,20 @@ struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512vnni = false, avx512bf16 = false, avx512vpopcntdq = false;
+  bool avx512bitalg = false;
   bool avxvnni = false;     // VEX-encoded VNNI (Alder Lake / Sapphire Rapids)
   // AMX (Intel SDM Vol. 1 ch. 18): CPUID.(7,0):EDX bits 24 (TILE), 22 (BF16), 25 (INT8), and
   // XCR0 bits 17-18 (XTILECFG, XTILEDATA). Linux also wants a per-process request before the
-  // first tile instruction: amx_permitted() below.
+  // first tile instruction: arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), Linux >= 5.16
+  // (Documentation/arch/x86/xstate.rst), asked once when the features are detected; without it
+  // the first tile instruction raises SIGILL. The mask below has the AMX bits only if granted.
   bool amx_tile = false, amx_bf16 = false, amx_int8 = false;
-
-  // The bundles our ISA paths are compiled for (see the Makefile's per-file flags).
-  bool has_avx2_path() const { return os_avx && avx2 && fma && f16c; }
-  bool has_avx512_path() const {
-    return has_avx2_path() && os_avx512 && avx512f && avx512bw && avx512vl && avx512dq;
-  }
-  bool avx512bitalg = false;
-  // The same facts as one mask of feature:: bits (AMX bits only with the OS permission granted).
+  // The same facts as one mask of feature:: bits: what registry entries are checked against.
   FeatureMask mask = 0;
+
+  // The bundles our ISA paths are compiled for (common/manifest.mk's IK_FLAGS_AVX2 / _AVX512).
+  bool has_avx2_path() const { return (mask & feature::avx2_bundle) == feature::avx2_bundle; }
+  bool has_avx512_path() const { return (mask & feature::avx512_bundle) == feature::avx512_bundle; }
 };
 
 // Detected once, on first use.
@@ -72,11 +72,6 @@ const CpuFeatures& cpu_features();
 
 // One line listing what was detected, for test and benchmark logs.
 std::string cpu_features_string();
-
-// AMX tile state usable by this process: amx_tile in CPUID/XCR0 and, on Linux >= 5.16, the
-// permission asked once with arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)
-// (Documentation/arch/x86/xstate.rst); without it the first tile instruction raises SIGILL.
-bool amx_permitted();
 
 enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
 

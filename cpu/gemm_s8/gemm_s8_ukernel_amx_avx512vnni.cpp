@@ -35,7 +35,7 @@
 // Tile state: configured per block and released at its end, so no AMX state stays live
 // between calls (other code on the thread, e.g. oneDNN, may configure the tiles differently).
 // Availability: AMX-TILE + AMX-INT8 in CPUID, XCR0 tile state, and Linux's per-process
-// permission (ik::amx_permitted()).
+// permission: the amx-tile bit of cpu_features().mask (kernel_runnable).
 // Flags (cpu/gemm_s8/manifest.mk): AVX-512 + VNNI (epilogue, GEMV) and -mamx-tile -mamx-int8.
 //
 // Test: make test ARGS='-tc=gemm_s8:*'   Bench: make bench FILTER=gemm_u8s8s32_32x32_avx512amx
